@@ -1,0 +1,46 @@
+// Which implementation serves each service of stack/docker-compose.yml in each image
+// profile. Reports name these, so an auditor can see what was real and what stood in.
+
+export type ProfileName = "upstream" | "airgapped";
+
+export type Implementation =
+  /** The pinned image named by the compose file's `${X_IMAGE:-default}`. */
+  | { kind: "upstream" }
+  /** The real server, built from Debian packages (stack/images/<dir>) or our own code. */
+  | { kind: "local-build"; context: string; note: string }
+  /** Different software that speaks the same API. */
+  | { kind: "stand-in"; context: string; note: string }
+  /** The profile cannot serve it; the drill stack leaves it out and says why. */
+  | { kind: "absent"; reason: string };
+
+// Paths are relative to stack/.
+const app: Implementation = {
+  kind: "local-build",
+  context: "app",
+  note: "the reference FastAPI app, built from stack/app",
+};
+
+const airgapped: Record<string, Implementation> = {
+  caddy: { kind: "local-build", context: "images/caddy", note: "Debian caddy 2.6" },
+  postgresql: { kind: "local-build", context: "images/postgresql", note: "Debian postgresql-15 with the official image's entrypoint contract" },
+  "postgres-exporter": { kind: "local-build", context: "images/postgres-exporter", note: "Debian prometheus-postgres-exporter" },
+  prometheus: { kind: "local-build", context: "images/prometheus", note: "Debian prometheus 2.42" },
+  alertmanager: { kind: "local-build", context: "images/alertmanager", note: "Debian prometheus-alertmanager" },
+  "node-exporter": { kind: "local-build", context: "images/node-exporter", note: "Debian prometheus-node-exporter" },
+  "blackbox-exporter": { kind: "local-build", context: "images/blackbox-exporter", note: "Debian prometheus-blackbox-exporter" },
+  "fastapi-app": { kind: "absent", reason: "the reference app has no image yet (stack/app is not built)" },
+  minio: { kind: "absent", reason: "no Debian package for MinIO and no S3 stand-in image yet" },
+  "minio-init": { kind: "absent", reason: "needs minio" },
+  meilisearch: { kind: "absent", reason: "no Debian package for Meilisearch and no stand-in image yet" },
+  ses: { kind: "absent", reason: "no Debian package for LocalStack and no SES stand-in image yet" },
+  grafana: { kind: "absent", reason: "no Debian package for Grafana and no stand-in" },
+  loki: { kind: "absent", reason: "no Debian package for Loki and no stand-in" },
+  promtail: { kind: "absent", reason: "no Debian package for Promtail and no stand-in" },
+};
+
+/** The implementation of a service in a profile. Unknown services are upstream-only. */
+export function implementationOf(profile: ProfileName, service: string): Implementation {
+  if (service === "fastapi-app" && profile === "upstream") return app;
+  if (profile === "upstream") return { kind: "upstream" };
+  return airgapped[service] ?? { kind: "absent", reason: `no air-gapped image is defined for ${service}` };
+}

@@ -1,0 +1,144 @@
+// The production compose file, and the drill's own copy derived from it.
+//
+// The derived copy differs only where a drill must: container names carry the drill's
+// project prefix, host ports are ephemeral on loopback, every resource is labelled so
+// a crashed run can be swept, bind mounts point into this checkout, images are the
+// profile's, and services the profile cannot serve are left out (and listed).
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { parse } from "yaml";
+import { stackDir } from "../util/paths.js";
+
+export interface ComposeService {
+  image?: string;
+  build?: unknown;
+  container_name?: string;
+  ports?: string[];
+  volumes?: string[];
+  environment?: Record<string, string>;
+  depends_on?: string[] | Record<string, unknown>;
+  labels?: Record<string, string>;
+  pid?: string;
+  command?: string | string[];
+  healthcheck?: { test: string[] | string };
+  [key: string]: unknown;
+}
+
+export interface ComposeFile {
+  version?: string;
+  services: Record<string, ComposeService>;
+  networks?: Record<string, Record<string, unknown> | null>;
+  volumes?: Record<string, Record<string, unknown> | null>;
+}
+
+export function readComposeFile(path: string): ComposeFile {
+  const doc = parse(readFileSync(path, "utf8")) as unknown;
+  if (!doc || typeof doc !== "object" || !("services" in doc)) {
+    throw new Error(`${path}: not a compose file (no services:)`);
+  }
+  return doc as ComposeFile;
+}
+
+/** `${POSTGRES_IMAGE:-postgres:16}` -> { variable: "POSTGRES_IMAGE", pinned: "postgres:16" } */
+export function imageVariable(service: string, image: string | undefined): { variable: string; pinned: string } {
+  const m = /^\$\{([A-Z0-9_]+):-([^}]+)\}$/.exec(image ?? "");
+  if (!m?.[1] || !m[2]) {
+    throw new Error(`stack/docker-compose.yml: service ${service} must name its image as \${X_IMAGE:-pinned/image:tag}, found "${image}"`);
+  }
+  return { variable: m[1], pinned: m[2] };
+}
+
+export const labelProject = "io.runbook-drills.project";
+export const labelOwnerPid = "io.runbook-drills.owner-pid";
+export const labelOwnerHost = "io.runbook-drills.owner-host";
+
+export interface DeriveOptions {
+  project: string;
+  /** Image per service; a service missing here is left out of the drill. */
+  images: Record<string, string>;
+  ownerPid: number;
+  ownerHost: string;
+  /** Size of the volume that stands for the host's root filesystem (node-exporter's /host). */
+  hostRootSize: string;
+  /** Replacement bind-mount sources, keyed by the production source (e.g. a derived config dir). */
+  mountOverrides?: Record<string, string>;
+}
+
+/** The port a service listens on inside its container, from "8080:8080" or "127.0.0.1:9090:9090". */
+export function containerPort(spec: string): string {
+  const parts = spec.split(":");
+  const last = parts[parts.length - 1];
+  if (!last) throw new Error(`bad port spec "${spec}"`);
+  return last;
+}
+
+function dependsOnList(dep: ComposeService["depends_on"]): string[] {
+  if (!dep) return [];
+  return Array.isArray(dep) ? dep : Object.keys(dep);
+}
+
+export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): ComposeFile {
+  const labels = {
+    [labelProject]: opts.project,
+    [labelOwnerPid]: String(opts.ownerPid),
+    [labelOwnerHost]: opts.ownerHost,
+  };
+  const kept = new Set(Object.keys(prod.services).filter((s) => s in opts.images));
+  const services: Record<string, ComposeService> = {};
+
+  for (const [name, svc] of Object.entries(prod.services)) {
+    if (!kept.has(name)) continue;
+    const out: ComposeService = { ...svc };
+    delete out.build;
+    out.image = opts.images[name];
+    out.container_name = `${opts.project}-${name}`;
+    out.labels = { ...(svc.labels ?? {}), ...labels, "io.runbook-drills.service": name };
+    // Ephemeral loopback ports: drills never collide with each other or a user's stack.
+    if (svc.ports) out.ports = svc.ports.map((p) => `127.0.0.1::${containerPort(p)}`);
+    if (svc.volumes) out.volumes = svc.volumes.map((v) => rewriteMount(v, opts));
+    // Sharing the host's PID namespace would let a drill see (and signal) host processes.
+    if (out.pid === "host") delete out.pid;
+    const deps = dependsOnList(svc.depends_on).filter((d) => kept.has(d));
+    if (svc.depends_on) {
+      if (deps.length > 0) out.depends_on = deps;
+      else delete out.depends_on;
+    }
+    services[name] = out;
+  }
+
+  const networks: Record<string, Record<string, unknown>> = {};
+  for (const [name, net] of Object.entries(prod.networks ?? {})) {
+    networks[name] = { ...(net ?? {}), labels: labels };
+  }
+  const volumes: Record<string, Record<string, unknown>> = {};
+  for (const [name, vol] of Object.entries(prod.volumes ?? {})) {
+    volumes[name] = { ...(vol ?? {}), labels: labels };
+  }
+  if (Object.values(services).some((s) => s.volumes?.some((v) => v.startsWith("host-root:")))) {
+    // A size-limited tmpfs, so "the disk" can be filled to a real ENOSPC without
+    // touching the machine's own disk.
+    volumes["host-root"] = {
+      driver: "local",
+      driver_opts: { type: "tmpfs", device: "tmpfs", o: `size=${opts.hostRootSize}` },
+      labels,
+    };
+  }
+
+  return { version: prod.version, services, networks, volumes };
+}
+
+function rewriteMount(spec: string, opts: DeriveOptions): string {
+  const [source, target, mode] = spec.split(":");
+  if (source === undefined || target === undefined) return spec;
+  // The host's root filesystem becomes the drill's own small volume.
+  if (source === "/") return `host-root:${target}:ro`;
+  if (source.startsWith("./") || source.startsWith("../")) {
+    const override = opts.mountOverrides?.[source];
+    const abs = override ?? resolve(stackDir, source);
+    return [abs, target, mode].filter((x) => x !== undefined).join(":");
+  }
+  if (isAbsolute(source)) {
+    throw new Error(`stack/docker-compose.yml: bind mount "${spec}" reaches outside the drill; use a named volume or a path under stack/`);
+  }
+  return spec;
+}

@@ -1,0 +1,281 @@
+// A drill's own copy of the production stack: `new DrillStack(opts).up()` returns a
+// StartedDrillStack with what faults and probes need next (ports, containers, the
+// Prometheus API, down()).
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { stringify } from "yaml";
+import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment, type StartedTestContainer } from "testcontainers";
+import type Docker from "dockerode";
+import { dockerClient, ensureEngine, type EngineInfo } from "../engine/docker-engine.js";
+import { stderrLogger, type Logger } from "../util/log.js";
+import { productionComposeFile, stateDir } from "../util/paths.js";
+import { implementationOf, type Implementation, type ProfileName } from "./catalog.js";
+import { chooseProfile, type ProfileChoice } from "./profile.js";
+import { ImageBuilder } from "./images.js";
+import { deriveDrillCompose, imageVariable, readComposeFile } from "./compose-file.js";
+import { derivePrometheusConfig, type DerivedPrometheusConfig, type PrometheusTiming } from "./prometheus-config.js";
+import { generateSecrets, type DrillSecrets } from "./secrets.js";
+import { listDrillResources, removeProjectResources, sweepLeftovers, type ProjectResources } from "./leftovers.js";
+import { guardTeardown, releaseTeardown } from "./teardown-guard.js";
+import { PrometheusClient, waitForAllTargetsUp } from "../detect/prometheus.js";
+
+// testcontainers' Ryuk reaper image cannot be pulled here; teardown is ours (see
+// teardown-guard.ts and leftovers.ts).
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
+
+export interface DrillStackOptions {
+  /** "upstream" or "airgapped"; chosen automatically when absent. */
+  profile?: string;
+  log?: Logger;
+  /** Compose project name; unique per drill by default. */
+  project?: string;
+  /** Size of the volume standing for the host's root filesystem. */
+  hostRootSize?: string;
+  prometheusTiming?: PrometheusTiming;
+  /** How long to wait for every container healthy and every target up. */
+  healthTimeoutMs?: number;
+}
+
+export interface ServiceImplementation {
+  service: string;
+  implementation: Implementation["kind"];
+  image: string;
+  digest: string;
+  standIn: boolean;
+  note: string;
+}
+
+export interface BringUpReport {
+  project: string;
+  profile: ProfileChoice;
+  engine: EngineInfo;
+  sweptLeftovers: ProjectResources[];
+  imageNotes: string[];
+  imagesBuilt: { ref: string; seconds: number }[];
+  services: ServiceImplementation[];
+  leftOut: { service: string; reason: string }[];
+  prometheus: DerivedPrometheusConfig | undefined;
+  timings: { preflightMs: number; imagesMs: number; composeUpMs: number; healthMs: number; totalMs: number };
+}
+
+export const defaultDrillTiming: PrometheusTiming = { scrapeInterval: "5s", evaluationInterval: "5s" };
+
+function newProjectName(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase();
+  return `drill-${stamp}-${randomBytes(2).toString("hex")}`;
+}
+
+export class DrillStack {
+  private readonly log: Logger;
+
+  constructor(private readonly opts: DrillStackOptions = {}) {
+    this.log = opts.log ?? stderrLogger;
+  }
+
+  async up(): Promise<StartedDrillStack> {
+    const t0 = Date.now();
+    const log = this.log;
+    const engine = await ensureEngine(log);
+    for (const action of engine.actions) log(`preflight: ${action}`);
+    const docker = dockerClient();
+    const swept = await sweepLeftovers(docker);
+    for (const s of swept) {
+      log(`preflight: removed leftovers of crashed drill ${s.project}: ${[...s.containers, ...s.networks, ...s.volumes].length} resources`);
+    }
+    const profile = await chooseProfile(this.opts.profile);
+    log(`profile: ${profile.profile} (${profile.reason})`);
+    const t1 = Date.now();
+
+    // Images: the pinned upstream ones, or built locally for the air-gapped profile.
+    const prod = readComposeFile(productionComposeFile);
+    const builder = new ImageBuilder(docker, log);
+    const images: Record<string, string> = {};
+    const envImages: Record<string, string> = {};
+    const leftOut: BringUpReport["leftOut"] = [];
+    const implementations = new Map<string, Implementation>();
+    const built: BringUpReport["imagesBuilt"] = [];
+    for (const [service, svc] of Object.entries(prod.services)) {
+      const impl = implementationOf(profile.profile, service);
+      implementations.set(service, impl);
+      const { variable, pinned } = imageVariable(service, svc.image);
+      if (impl.kind === "absent") {
+        leftOut.push({ service, reason: impl.reason });
+        continue;
+      }
+      if (impl.kind === "upstream") {
+        images[service] = pinned;
+      } else {
+        const b = await builder.ensure(service, impl.context);
+        if (b.built) built.push({ ref: b.ref, seconds: b.seconds });
+        images[service] = b.ref;
+      }
+      envImages[variable] = images[service];
+    }
+    for (const l of leftOut) log(`stack: leaving out ${l.service}: ${l.reason}`);
+    const t2 = Date.now();
+
+    const project = this.opts.project ?? newProjectName();
+    const dir = join(stateDir, project);
+    mkdirSync(dir, { recursive: true });
+    const served = new Set(Object.keys(images));
+    const prometheus = served.has("prometheus")
+      ? derivePrometheusConfig(join(dir, "prometheus"), served, this.opts.prometheusTiming ?? defaultDrillTiming)
+      : undefined;
+    for (const d of prometheus?.droppedJobs ?? []) log(`stack: not scraping job ${d.job}: ${d.reason}`);
+    const derived = deriveDrillCompose(prod, {
+      project,
+      images,
+      ownerPid: process.pid,
+      ownerHost: hostname(),
+      hostRootSize: this.opts.hostRootSize ?? "256m",
+      mountOverrides: prometheus ? { "./config/prometheus": prometheus.dir } : {},
+    });
+    const composePath = join(dir, "docker-compose.yml");
+    writeFileSync(composePath, `# Derived for drill ${project} from stack/docker-compose.yml; do not edit.\n${stringify(derived)}`);
+
+    const secrets = generateSecrets();
+    let env = new DockerComposeEnvironment(dir, "docker-compose.yml")
+      .withProjectName(project)
+      .withEnvironment({ ...secrets.env, ...envImages })
+      .withStartupTimeout(this.opts.healthTimeoutMs ?? 180_000);
+    if (engine.compose.flavour === "v1-standalone") {
+      env = env.withClientOptions({ executable: { standalone: true, executablePath: engine.compose.command[0] ?? "docker-compose" } });
+    }
+    for (const [service, svc] of Object.entries(derived.services)) {
+      if (svc.healthcheck) env = env.withWaitStrategy(service, Wait.forHealthCheck());
+    }
+
+    // From here on resources exist: make sure they go, whatever happens.
+    const forceDown = () => forceRemove(docker, project, dir);
+    guardTeardown(project, forceDown, log);
+    let started: StartedDockerComposeEnvironment;
+    try {
+      log(`stack: starting ${served.size} services as project ${project}`);
+      started = await env.up();
+    } catch (err) {
+      await forceDown();
+      releaseTeardown(project);
+      throw err;
+    }
+    const t3 = Date.now();
+
+    const stack = new StartedDrillStack(project, dir, started, docker, secrets, log);
+    guardTeardown(project, () => stack.down(), log);
+    try {
+      if (prometheus) {
+        log(`stack: waiting for every Prometheus target up (${prometheus.keptJobs.length} jobs)`);
+        await waitForAllTargetsUp(stack.prometheus(), prometheus.keptJobs, this.opts.healthTimeoutMs ?? 180_000);
+      }
+    } catch (err) {
+      await stack.down();
+      throw err;
+    }
+    const t4 = Date.now();
+
+    stack.report = {
+      project,
+      profile,
+      engine,
+      sweptLeftovers: swept,
+      imageNotes: builder.notes,
+      imagesBuilt: built,
+      services: await describeImplementations(docker, images, implementations),
+      leftOut,
+      prometheus,
+      timings: { preflightMs: t1 - t0, imagesMs: t2 - t1, composeUpMs: t3 - t2, healthMs: t4 - t3, totalMs: t4 - t0 },
+    };
+    log(`stack: up in ${((t4 - t0) / 1000).toFixed(1)} s (compose ${((t3 - t2) / 1000).toFixed(1)} s, health ${((t4 - t3) / 1000).toFixed(1)} s)`);
+    return stack;
+  }
+}
+
+async function describeImplementations(
+  docker: Docker,
+  images: Record<string, string>,
+  impls: Map<string, Implementation>,
+): Promise<ServiceImplementation[]> {
+  return Promise.all(
+    Object.entries(images).map(async ([service, image]) => {
+      const impl = impls.get(service) ?? { kind: "upstream" as const };
+      const inspect = await docker.getImage(image).inspect();
+      return {
+        service,
+        implementation: impl.kind,
+        image,
+        // RepoDigests exist for pulled images; a local build is identified by its image id.
+        digest: inspect.RepoDigests?.[0] ?? inspect.Id,
+        standIn: impl.kind === "stand-in",
+        note: impl.kind === "upstream" ? "pinned upstream image" : impl.kind === "absent" ? impl.reason : impl.note,
+      };
+    }),
+  );
+}
+
+async function forceRemove(docker: Docker, project: string, dir: string): Promise<void> {
+  for (const res of await listDrillResources(docker, project)) await removeProjectResources(docker, res);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export interface TeardownReport {
+  seconds: number;
+  /** Resources still labelled with the project after down (should be none). */
+  leftBehind: ProjectResources[];
+}
+
+export class StartedDrillStack {
+  report!: BringUpReport;
+  private downed?: Promise<TeardownReport>;
+
+  constructor(
+    readonly project: string,
+    readonly dir: string,
+    private readonly env: StartedDockerComposeEnvironment,
+    readonly docker: Docker,
+    readonly secrets: DrillSecrets,
+    private readonly log: Logger,
+  ) {}
+
+  get profile(): ProfileName {
+    return this.report.profile.profile;
+  }
+
+  container(service: string): StartedTestContainer {
+    return this.env.getContainer(service);
+  }
+
+  /** Docker's name for a service's container in this drill. */
+  containerName(service: string): string {
+    return `${this.project}-${service}`;
+  }
+
+  hostPort(service: string, containerPort: number): number {
+    return this.container(service).getMappedPort(containerPort);
+  }
+
+  url(service: string, containerPort: number, path = "/"): string {
+    return `http://127.0.0.1:${this.hostPort(service, containerPort)}${path}`;
+  }
+
+  prometheus(): PrometheusClient {
+    return new PrometheusClient(this.url("prometheus", 9090));
+  }
+
+  /** Idempotent: compose down with volumes, then remove anything still labelled. */
+  down(): Promise<TeardownReport> {
+    this.downed ??= (async () => {
+      const started = Date.now();
+      try {
+        await this.env.down({ removeVolumes: true, timeout: 3000 });
+      } catch (err) {
+        this.log(`teardown: compose down failed (${err instanceof Error ? err.message : String(err)}); removing by label`);
+      }
+      await forceRemove(this.docker, this.project, this.dir);
+      const leftBehind = await listDrillResources(this.docker, this.project);
+      releaseTeardown(this.project);
+      return { seconds: (Date.now() - started) / 1000, leftBehind };
+    })();
+    return this.downed;
+  }
+}

@@ -1,0 +1,50 @@
+// Teardown is guaranteed: on a normal end the owner calls down(); on SIGINT, SIGTERM
+// or an uncaught error this guard tears every live stack down before the process
+// exits. A SIGKILL leaves labelled resources that the next preflight sweeps.
+import type { Logger } from "../util/log.js";
+
+type Teardown = () => Promise<unknown>;
+
+const live = new Map<string, Teardown>();
+let installed = false;
+let exiting = false;
+
+async function teardownAll(log: Logger): Promise<void> {
+  const pending = [...live.entries()];
+  live.clear();
+  await Promise.allSettled(
+    pending.map(async ([project, down]) => {
+      log(`teardown: removing drill stack ${project}`);
+      await down();
+    }),
+  );
+}
+
+function install(log: Logger): void {
+  if (installed) return;
+  installed = true;
+  const onSignal = (signal: NodeJS.Signals, code: number) => {
+    if (exiting) return;
+    exiting = true;
+    log(`\n${signal}: tearing down before exit (send it again to skip cleanup; the next run will sweep)`);
+    process.once(signal, () => process.exit(code));
+    void teardownAll(log).finally(() => process.exit(code));
+  };
+  process.on("SIGINT", () => onSignal("SIGINT", 130));
+  process.on("SIGTERM", () => onSignal("SIGTERM", 143));
+  process.on("uncaughtException", (err) => {
+    log(`uncaught error: ${err.stack ?? String(err)}`);
+    if (exiting) return;
+    exiting = true;
+    void teardownAll(log).finally(() => process.exit(1));
+  });
+}
+
+export function guardTeardown(project: string, down: Teardown, log: Logger): void {
+  install(log);
+  live.set(project, down);
+}
+
+export function releaseTeardown(project: string): void {
+  live.delete(project);
+}
