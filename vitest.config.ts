@@ -12,5 +12,8 @@ export default defineConfig({
     // Drills share one Docker engine and two cores: run files one at a time.
     fileParallelism: false,
     globalSetup: ["test/global-setup.ts"],
+    // The JSON result feeds .ci/run's plain "N passed, N failed" summary line.
+    reporters: ["default", "json"],
+    outputFile: { json: "reports/vitest-results.json" },
   },
 });

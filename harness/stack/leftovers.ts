@@ -62,8 +62,11 @@ async function ownerOf(docker: Docker, project: string): Promise<{ pid: number; 
 
 export async function removeProjectResources(docker: Docker, res: ProjectResources): Promise<void> {
   await Promise.all(res.containers.map((c) => docker.getContainer(c).remove({ force: true, v: true }).catch(() => {})));
-  for (const n of res.networks) await docker.getNetwork(n).remove().catch(() => {});
-  for (const v of res.volumes) await docker.getVolume(v).remove({ force: true }).catch(() => {});
+  // Networks and volumes can only go once no container uses them.
+  await Promise.all([
+    ...res.networks.map((n) => docker.getNetwork(n).remove().catch(() => {})),
+    ...res.volumes.map((v) => docker.getVolume(v).remove({ force: true }).catch(() => {})),
+  ]);
 }
 
 /**

@@ -1,0 +1,32 @@
+// `npm run clean`: remove what drills left on the engine. By default only stacks whose
+// owner process is gone (the same sweep every preflight does); --all removes kept
+// stacks too; --images also removes the locally built drill images (the build cache).
+import { parseArgs } from "node:util";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { dockerClient, ensureEngine } from "../engine/docker-engine.js";
+import { listDrillResources, removeProjectResources, sweepLeftovers } from "../stack/leftovers.js";
+import { imageLabel } from "../stack/images.js";
+import { stateDir } from "../util/paths.js";
+import { stderrLogger } from "../util/log.js";
+
+const { values } = parseArgs({
+  options: { all: { type: "boolean", default: false }, images: { type: "boolean", default: false } },
+});
+
+await ensureEngine(stderrLogger);
+const docker = dockerClient();
+const removed = values.all ? await listDrillResources(docker) : await sweepLeftovers(docker);
+for (const r of removed) {
+  if (values.all) await removeProjectResources(docker, r);
+  rmSync(join(stateDir, r.project), { recursive: true, force: true });
+  console.log(`removed ${r.project}: ${r.containers.length} containers, ${r.networks.length} networks, ${r.volumes.length} volumes`);
+}
+if (values.images) {
+  const images = await docker.listImages({ filters: JSON.stringify({ label: [imageLabel] }) });
+  for (const img of images) {
+    await docker.getImage(img.Id).remove({ force: true });
+    console.log(`removed image ${(img.RepoTags ?? [img.Id]).join(", ")}`);
+  }
+}
+if (removed.length === 0 && !values.images) console.log("nothing to clean");

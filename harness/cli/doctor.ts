@@ -1,0 +1,62 @@
+// `npm run doctor`: explain the environment a drill would run in, and fix what the
+// machine allows (see engine/docker-engine.ts). Exit 0 when a drill can run.
+import { parseArgs } from "node:util";
+import { dockerClient, ensureEngine, EngineUnavailableError } from "../engine/docker-engine.js";
+import { chooseProfile } from "../stack/profile.js";
+import { implementationOf } from "../stack/catalog.js";
+import { imageVariable, readComposeFile } from "../stack/compose-file.js";
+import { baseImage, imageExists } from "../stack/base-image.js";
+import { listDrillResources, sweepLeftovers } from "../stack/leftovers.js";
+import { productionComposeFile } from "../util/paths.js";
+import { stderrLogger } from "../util/log.js";
+
+const { values } = parseArgs({
+  options: { profile: { type: "string" }, json: { type: "boolean", default: false } },
+});
+
+async function main(): Promise<number> {
+  const out: string[] = [];
+  const say = (s = "") => out.push(s);
+  let engine;
+  try {
+    engine = await ensureEngine(stderrLogger);
+  } catch (err) {
+    if (err instanceof EngineUnavailableError) {
+      process.stderr.write(`doctor: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const docker = dockerClient();
+  const swept = await sweepLeftovers(docker);
+  const remaining = await listDrillResources(docker);
+  const profile = await chooseProfile(values.profile);
+  const prod = readComposeFile(productionComposeFile);
+  const services = Object.entries(prod.services).map(([service, svc]) => {
+    const impl = implementationOf(profile.profile, service);
+    const { pinned } = imageVariable(service, svc.image);
+    const what =
+      impl.kind === "upstream" ? `upstream ${pinned}` : impl.kind === "absent" ? `left out: ${impl.reason}` : `${impl.kind} stack/${impl.context} (${impl.note})`;
+    return { service, implementation: impl.kind, detail: what };
+  });
+  const base = await imageExists(docker, baseImage);
+
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ engine, profile, baseImage: { ref: baseImage, present: base }, services, sweptLeftovers: swept, keptStacks: remaining }, null, 2)}\n`);
+    return 0;
+  }
+  say(`Docker engine   ${engine.endpoint}: ${engine.serverVersion} (API ${engine.apiVersion}), ${engine.storageDriver}, cgroup v${engine.cgroupVersion}`);
+  say(`Compose         ${engine.compose.flavour} ${engine.compose.version} (${engine.compose.command.join(" ")})`);
+  for (const a of engine.actions) say(`  did: ${a}`);
+  say(`Profile         ${profile.profile}: ${profile.reason}`);
+  say(`Base image      ${baseImage}: ${base ? "present" : "missing; the first drill makes it with debootstrap (needs root) or pulls it"}`);
+  say(`Services (${profile.profile}):`);
+  const width = Math.max(...services.map((s) => s.service.length));
+  for (const s of services) say(`  ${s.service.padEnd(width)}  ${s.detail}`);
+  for (const s of swept) say(`Swept           leftovers of crashed drill ${s.project} (${s.containers.length} containers, ${s.networks.length} networks, ${s.volumes.length} volumes)`);
+  for (const r of remaining) say(`Kept stack      ${r.project}: ${r.containers.length} containers (remove with \`npm run clean -- --all\`)`);
+  process.stdout.write(`${out.join("\n")}\n`);
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,95 @@
+// The foundation's promise, checked against a real engine: the drill stack comes up
+// healthy with every Prometheus target up and Caddy's routes answering, and goes
+// away leaving nothing behind.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DrillStack, type StartedDrillStack, type TeardownReport } from "../../harness/stack/drill-stack.js";
+import { listDrillResources } from "../../harness/stack/leftovers.js";
+import { silentLogger } from "../../harness/util/log.js";
+
+describe.sequential("drill stack bring-up and teardown", () => {
+  let stack: StartedDrillStack;
+  let teardown: TeardownReport | undefined;
+  const served = (s: string) => stack.report.services.some((x) => x.service === s);
+  const basicAuth = () =>
+    `Basic ${Buffer.from(`${stack.secrets.prometheusBasicAuth.user}:${stack.secrets.prometheusBasicAuth.password}`).toString("base64")}`;
+
+  beforeAll(async () => {
+    stack = await new DrillStack({ log: silentLogger }).up();
+  });
+  afterAll(async () => {
+    if (!teardown) await stack?.down();
+  });
+
+  it("serves the foundation's services and says what it left out", () => {
+    const services = stack.report.services.map((s) => s.service);
+    for (const s of ["caddy", "postgresql", "postgres-exporter", "prometheus", "alertmanager", "node-exporter", "blackbox-exporter"]) {
+      expect(services).toContain(s);
+    }
+    for (const l of stack.report.leftOut) expect(l.reason.length).toBeGreaterThan(0);
+    for (const s of stack.report.services) expect(s.digest).toMatch(/^(sha256:[0-9a-f]{64}|.+@sha256:[0-9a-f]{64})$/);
+  });
+
+  it("has every container healthy, under the drill's own name", async () => {
+    for (const { service } of stack.report.services) {
+      const info = await stack.docker.getContainer(stack.containerName(service)).inspect();
+      expect(info.Name).toBe(`/${stack.project}-${service}`);
+      expect(info.State.Running, `${service} running`).toBe(true);
+      if (info.State.Health) expect(info.State.Health.Status, `${service} health`).toBe("healthy");
+    }
+  });
+
+  it("publishes ports on loopback only, on ephemeral host ports", async () => {
+    const info = await stack.docker.getContainer(stack.containerName("caddy")).inspect();
+    const bindings = info.NetworkSettings.Ports["8080/tcp"] ?? [];
+    expect(bindings.length).toBeGreaterThan(0);
+    for (const b of bindings) {
+      expect(b.HostIp).toBe("127.0.0.1");
+      expect(Number(b.HostPort)).not.toBe(8080);
+    }
+  });
+
+  it("has every Prometheus target up, including the runbook's postgresql job", async () => {
+    const targets = await stack.prometheus().targets();
+    expect(targets.length).toBeGreaterThanOrEqual(stack.report.prometheus?.keptJobs.length ?? 1);
+    for (const t of targets) expect(t.health, `${t.labels.job} ${t.scrapeUrl} ${t.lastError}`).toBe("up");
+    const up = await stack.prometheus().query('up{job="postgresql"}');
+    expect(up.map((s) => s.value[1])).toEqual(["1"]);
+    const pgUp = await stack.prometheus().query("pg_up");
+    expect(pgUp.map((s) => s.value[1])).toEqual(["1"]);
+  });
+
+  it("loads the runbook's alert rules, with none firing at steady state", async () => {
+    const res = await fetch(stack.url("prometheus", 9090, "/api/v1/rules"));
+    const body = (await res.json()) as { data: { groups: { rules: { name: string; annotations: Record<string, string> }[] }[] } };
+    const rules = body.data.groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.name).sort()).toEqual(["DiskFull", "HighAPILatency", "HighMemoryUsage", "MinIOStorageIssues", "PostgreSQLDown"]);
+    for (const r of rules) expect(r.annotations.runbook_url).toMatch(/^runbooks\/failure-modes\.md#\d+-/);
+    const firing = (await stack.prometheus().alerts()).filter((a) => a.state === "firing");
+    expect(firing).toEqual([]);
+  });
+
+  it("answers on Caddy's routes as production would", async () => {
+    expect((await fetch(stack.url("caddy", 8080, "/caddy-health"))).status).toBe(200);
+    // Prometheus behind basic auth.
+    expect((await fetch(stack.url("caddy", 8080, "/prometheus/-/ready"))).status).toBe(401);
+    const ready = await fetch(stack.url("caddy", 8080, "/prometheus/-/ready"), { headers: { authorization: basicAuth() } });
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toContain("Prometheus");
+    // Routes to the app, Grafana and the MinIO console: 200-class when served,
+    // Caddy's 502 (route present, upstream absent) when the profile left them out.
+    for (const [path, service] of [["/health", "fastapi-app"], ["/grafana/", "grafana"], ["/minio/", "minio"]] as const) {
+      const status = (await fetch(stack.url("caddy", 8080, path), { redirect: "manual" })).status;
+      if (served(service)) expect(status, path).toBeLessThan(400);
+      else expect(status, path).toBe(502);
+    }
+    expect((await fetch(stack.url("caddy", 8080, "/no-such-route"))).status).toBe(404);
+  });
+
+  it("tears down leaving no container, network or volume", async () => {
+    teardown = await stack.down();
+    expect(teardown.leftBehind).toEqual([]);
+    expect(await listDrillResources(stack.docker, stack.project)).toEqual([]);
+    const byName = await stack.docker.listContainers({ all: true, filters: JSON.stringify({ name: [stack.project] }) });
+    expect(byName).toEqual([]);
+  });
+});

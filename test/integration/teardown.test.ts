@@ -1,0 +1,63 @@
+// Teardown is guaranteed: Ctrl-C (SIGINT) during a drill removes its stack, and what a
+// SIGKILLed run left behind is swept by the next preflight.
+import { spawn } from "node:child_process";
+import { hostname } from "node:os";
+import { createInterface } from "node:readline";
+import { describe, expect, it } from "vitest";
+import { dockerClient } from "../../harness/engine/docker-engine.js";
+import { labelOwnerHost, labelOwnerPid, labelProject } from "../../harness/stack/compose-file.js";
+import { listDrillResources, sweepLeftovers } from "../../harness/stack/leftovers.js";
+import { repoRoot } from "../../harness/util/paths.js";
+
+function deadPid(): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn("true");
+    child.on("exit", () => resolve(child.pid ?? 999_999));
+  });
+}
+
+describe.sequential("teardown guarantees", () => {
+  const docker = dockerClient();
+
+  it("sweeps resources of a run whose owner died, and spares a live owner's", async () => {
+    const suffix = Math.random().toString(16).slice(2, 8);
+    const dead = `drill-sweeptest-dead-${suffix}`;
+    const live = `drill-sweeptest-live-${suffix}`;
+    const labels = (project: string, pid: number) => ({ [labelProject]: project, [labelOwnerPid]: String(pid), [labelOwnerHost]: hostname() });
+    await docker.createVolume({ Name: `${dead}_data`, Labels: labels(dead, await deadPid()) });
+    await docker.createNetwork({ Name: `${dead}_net`, Labels: labels(dead, await deadPid()) });
+    await docker.createVolume({ Name: `${live}_data`, Labels: labels(live, process.pid) });
+    try {
+      const swept = await sweepLeftovers(docker);
+      expect(swept.map((s) => s.project)).toContain(dead);
+      expect(swept.map((s) => s.project)).not.toContain(live);
+      expect(await listDrillResources(docker, dead)).toEqual([]);
+      expect((await listDrillResources(docker, live))[0]?.volumes).toEqual([`${live}_data`]);
+    } finally {
+      await docker.getVolume(`${live}_data`).remove().catch(() => {});
+      await docker.getVolume(`${dead}_data`).remove().catch(() => {});
+      await docker.getNetwork(`${dead}_net`).remove().catch(() => {});
+    }
+  });
+
+  it("removes the whole stack when the drill process gets SIGINT", async () => {
+    const child = spawn(`${repoRoot}/node_modules/.bin/tsx`, ["harness/cli/stack.ts", "up", "--json"], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once("line", resolve);
+      void exited.then((code) => reject(new Error(`stack up exited with ${code} before it was up:\n${stderr}`)));
+    });
+    const { project } = JSON.parse(firstLine) as { project: string };
+    expect((await listDrillResources(docker, project))[0]?.containers.length).toBeGreaterThan(0);
+
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(await listDrillResources(docker, project)).toEqual([]);
+    expect(stderr).toContain(`teardown: removing drill stack ${project}`);
+  });
+});
