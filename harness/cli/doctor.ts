@@ -36,7 +36,11 @@ async function main(): Promise<number> {
     const impl = implementationOf(profile.profile, service);
     const { pinned } = imageVariable(service, svc.image);
     const what =
-      impl.kind === "upstream" ? `upstream ${pinned}` : impl.kind === "absent" ? `left out: ${impl.reason}` : `${impl.kind} stack/${impl.context} (${impl.note})`;
+      impl.kind === "upstream" ? `upstream ${pinned}` : impl.kind === "absent"
+          ? `left out: ${impl.reason}`
+          : impl.kind === "stand-in"
+            ? `STAND-IN ${impl.note} (stack/${impl.bundles.main ?? Object.values(impl.bundles)[0]})`
+            : `${impl.kind} stack/${impl.context} (${impl.note})`;
     return { service, implementation: impl.kind, detail: what };
   });
   const base = await imageExists(docker, baseImage);

@@ -8,8 +8,12 @@ export type Implementation =
   | { kind: "upstream" }
   /** The real server, built from Debian packages (stack/images/<dir>) or our own code. */
   | { kind: "local-build"; context: string; note: string }
-  /** Different software that speaks the same API. */
-  | { kind: "stand-in"; context: string; note: string }
+  /**
+   * Different software that speaks the same API: TypeScript bundles run by Debian's
+   * Node (stack/images/node-stand-in). `main` is the server; other keys become
+   * commands on PATH (e.g. `mc`).
+   */
+  | { kind: "stand-in"; bundles: Record<string, string>; note: string }
   /** The profile cannot serve it; the drill stack leaves it out and says why. */
   | { kind: "absent"; reason: string };
 
@@ -28,10 +32,14 @@ const airgapped: Record<string, Implementation> = {
   alertmanager: { kind: "local-build", context: "images/alertmanager", note: "Debian prometheus-alertmanager" },
   "node-exporter": { kind: "local-build", context: "images/node-exporter", note: "Debian prometheus-node-exporter" },
   "blackbox-exporter": { kind: "local-build", context: "images/blackbox-exporter", note: "Debian prometheus-blackbox-exporter" },
-  "fastapi-app": { kind: "absent", reason: "the reference app has no image yet (stack/app is not built)" },
+  "fastapi-app": app,
   minio: { kind: "absent", reason: "no Debian package for MinIO and no S3 stand-in image yet" },
   "minio-init": { kind: "absent", reason: "needs minio" },
-  meilisearch: { kind: "absent", reason: "no Debian package for Meilisearch and no stand-in image yet" },
+  meilisearch: {
+    kind: "stand-in",
+    bundles: { main: "stand-ins/meilisearch/main.ts" },
+    note: "Meilisearch API stand-in in TypeScript (in-memory index)",
+  },
   ses: { kind: "absent", reason: "no Debian package for LocalStack and no SES stand-in image yet" },
   grafana: { kind: "absent", reason: "no Debian package for Grafana and no stand-in" },
   loki: { kind: "absent", reason: "no Debian package for Loki and no stand-in" },
@@ -40,7 +48,7 @@ const airgapped: Record<string, Implementation> = {
 
 /** The implementation of a service in a profile. Unknown services are upstream-only. */
 export function implementationOf(profile: ProfileName, service: string): Implementation {
-  if (service === "fastapi-app" && profile === "upstream") return app;
+  if (service === "fastapi-app") return app;
   if (profile === "upstream") return { kind: "upstream" };
   return airgapped[service] ?? { kind: "absent", reason: `no air-gapped image is defined for ${service}` };
 }

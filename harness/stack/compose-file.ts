@@ -62,6 +62,8 @@ export interface DeriveOptions {
   hostRootSize: string;
   /** Replacement bind-mount sources, keyed by the production source (e.g. a derived config dir). */
   mountOverrides?: Record<string, string>;
+  /** Drill-only environment per service (e.g. a local SES endpoint), stated in reports. */
+  environmentOverrides?: Record<string, Record<string, string>>;
 }
 
 /** The port a service listens on inside its container, from "8080:8080" or "127.0.0.1:9090:9090". */
@@ -96,6 +98,8 @@ export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): Comp
     // Ephemeral loopback ports: drills never collide with each other or a user's stack.
     if (svc.ports) out.ports = svc.ports.map((p) => `127.0.0.1::${containerPort(p)}`);
     if (svc.volumes) out.volumes = svc.volumes.map((v) => rewriteMount(v, opts));
+    const envOverride = opts.environmentOverrides?.[name];
+    if (envOverride) out.environment = { ...(svc.environment ?? {}), ...envOverride };
     // Sharing the host's PID namespace would let a drill see (and signal) host processes.
     if (out.pid === "host") delete out.pid;
     const deps = dependsOnList(svc.depends_on).filter((d) => kept.has(d));

@@ -107,7 +107,7 @@ export class DrillStack {
       if (impl.kind === "upstream") {
         images[service] = pinned;
       } else {
-        const b = await builder.ensure(service, impl.context);
+        const b = impl.kind === "stand-in" ? await builder.ensureStandIn(service, impl.bundles) : await builder.ensure(service, impl.context);
         if (b.built) built.push({ ref: b.ref, seconds: b.seconds });
         images[service] = b.ref;
       }
@@ -124,7 +124,9 @@ export class DrillStack {
       ? derivePrometheusConfig(join(dir, "prometheus"), served, this.opts.prometheusTiming ?? defaultDrillTiming)
       : undefined;
     for (const d of prometheus?.droppedJobs ?? []) log(`stack: not scraping job ${d.job}: ${d.reason}`);
+    const environmentOverrides = drillEnvironment();
     const derived = deriveDrillCompose(prod, {
+      environmentOverrides,
       project,
       images,
       ownerPid: process.pid,
@@ -189,6 +191,20 @@ export class DrillStack {
     log(`stack: up in ${((t4 - t0) / 1000).toFixed(1)} s (compose ${((t3 - t2) / 1000).toFixed(1)} s, health ${((t4 - t3) / 1000).toFixed(1)} s)`);
     return stack;
   }
+}
+
+/**
+ * Where a drill's environment must differ from production's: the app talks to the
+ * drill's SES instead of AWS, and never asks the EC2 metadata service for credentials.
+ */
+function drillEnvironment(): Record<string, Record<string, string>> {
+  return {
+    "fastapi-app": {
+      AWS_EC2_METADATA_DISABLED: "true",
+      // Even without an SES in the stack: a name that does not resolve beats AWS.
+      SES_ENDPOINT_URL: "http://ses:4566",
+    },
+  };
 }
 
 async function describeImplementations(

@@ -1,12 +1,12 @@
 // Build the images a profile needs, cached by a hash of their build context: a second
 // run with unchanged Dockerfiles and files builds nothing.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type Docker from "dockerode";
 import { runChecked } from "../util/run.js";
 import type { Logger } from "../util/log.js";
-import { stackDir } from "../util/paths.js";
+import { stackDir, stateDir } from "../util/paths.js";
 import { baseImage, ensureBaseImage, imageExists } from "./base-image.js";
 
 export const imageLabel = "io.runbook-drills.image";
@@ -58,10 +58,51 @@ export class ImageBuilder {
 
   /** Build stack/<context> as runbook-drills/<name>:<hash> unless that tag exists. */
   async ensure(name: string, context: string): Promise<BuiltImage> {
-    const contextDir = resolve(stackDir, context);
+    return this.buildContext(name, resolve(stackDir, context), `stack/${context}`);
+  }
+
+  /**
+   * Bundle a TypeScript stand-in (entries relative to stack/) with esbuild and build
+   * it on stack/images/node-stand-in. The bundles are part of the hashed context, so
+   * a changed stand-in gets a new image and an unchanged one is reused.
+   */
+  async ensureStandIn(name: string, bundles: Record<string, string>): Promise<BuiltImage> {
+    const contextDir = join(stateDir, "images", name);
+    rmSync(contextDir, { recursive: true, force: true });
+    mkdirSync(join(contextDir, "build"), { recursive: true });
+    mkdirSync(join(contextDir, "bin"), { recursive: true });
+    cpSync(resolve(stackDir, "images/node-stand-in/Dockerfile"), join(contextDir, "Dockerfile"));
+    const { build } = await import("esbuild");
+    for (const [command, entry] of Object.entries(bundles)) {
+      await build({
+        entryPoints: [resolve(stackDir, entry)],
+        outfile: join(contextDir, "build", `${command}.mjs`),
+        bundle: true,
+        platform: "node",
+        target: "node18",
+        format: "esm",
+        // CommonJS dependencies (s3rver, the minio client) call require() at run time.
+        banner: { js: 'import { createRequire as __drillCreateRequire } from "node:module"; const require = __drillCreateRequire(import.meta.url);' },
+        logLevel: "error",
+        legalComments: "none",
+      });
+      if (command !== "main") {
+        const wrapper = join(contextDir, "bin", command);
+        writeFileSync(wrapper, `#!/bin/sh
+exec node /opt/stand-in/${command}.mjs "$@"
+`);
+        chmodSync(wrapper, 0o755);
+      }
+    }
+    // docker build needs bin/ to exist even when there is no extra command.
+    writeFileSync(join(contextDir, "bin", ".keep"), "");
+    return this.buildContext(name, contextDir, `stand-in ${Object.values(bundles).join(", ")}`);
+  }
+
+  private async buildContext(name: string, contextDir: string, what: string): Promise<BuiltImage> {
     const ref = `runbook-drills/${name}:${contextHash(contextDir, await this.base())}`;
     if (await imageExists(this.docker, ref)) return { ref, built: false, seconds: 0 };
-    this.log(`images: building ${ref} from stack/${context}`);
+    this.log(`images: building ${ref} from ${what}`);
     const started = Date.now();
     await runChecked("docker", ["build", "--force-rm", "--label", `${imageLabel}=${name}`, "-t", ref, contextDir], {
       timeoutMs: 20 * 60_000,

@@ -57,6 +57,8 @@ describe("profiles", () => {
       expect(implementationOf("airgapped", s).kind).toBe("local-build");
     }
     expect(implementationOf("airgapped", "grafana").kind).toBe("absent");
+    expect(implementationOf("airgapped", "meilisearch").kind).toBe("stand-in");
+    expect(implementationOf("airgapped", "fastapi-app").kind).toBe("local-build");
     expect(implementationOf("upstream", "grafana").kind).toBe("upstream");
   });
 });
