@@ -1,0 +1,101 @@
+// JSON Schema of drill annotations (the `<runbook>.drill.yaml` sidecar, inline
+// `<!-- drill: -->` comments and scenario overrides share the per-step part).
+
+/** `4.3b`, or `4.*` for every step of section 4. */
+export const STEP_KEY_PATTERN = "^[0-9]+\\.(?:[0-9]+[a-z]?|\\*)$";
+
+const stringOrList = {
+  anyOf: [
+    { type: "string", minLength: 1 },
+    { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+  ],
+  description: "a string or a list of strings",
+};
+
+const matcher = {
+  description: 'a substring, or {contains, regex, notContains}',
+  anyOf: [
+    { type: "string", minLength: 1 },
+    {
+      type: "object",
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { contains: stringOrList, regex: stringOrList, notContains: stringOrList },
+    },
+  ],
+};
+
+export const stepAnnotationSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    mode: { enum: ["drilled", "adapted", "manual"] },
+    reason: { type: "string", minLength: 1 },
+    run: { type: "string", minLength: 1 },
+    bind: {
+      type: "object",
+      propertyNames: { minLength: 1 },
+      additionalProperties: { type: ["string", "number"] },
+    },
+    expect: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        exit: {
+          description: 'an exit code, a list of exit codes, or "any"',
+          anyOf: [
+            { type: "integer", minimum: 0, maximum: 255 },
+            { type: "array", items: { type: "integer", minimum: 0, maximum: 255 }, minItems: 1 },
+            { const: "any" },
+          ],
+        },
+        stdout: matcher,
+        stderr: matcher,
+        output: matcher,
+      },
+    },
+    timeout: {
+      description: 'seconds, or a duration such as "90s", "2m", "500ms"',
+      anyOf: [
+        { type: "number", exclusiveMinimum: 0 },
+        { type: "string", pattern: "^[0-9]+(?:\\.[0-9]+)?(?:ms|s|m|h)$" },
+      ],
+    },
+    note: { type: "string" },
+  },
+  allOf: [
+    {
+      if: { required: ["mode"], properties: { mode: { const: "adapted" } } },
+      then: { required: ["reason", "run"] },
+    },
+    {
+      if: { required: ["mode"], properties: { mode: { const: "manual" } } },
+      then: { required: ["reason"] },
+    },
+    {
+      // `run` replaces the step's text, which only an adapted step may do.
+      if: { required: ["run"] },
+      then: { required: ["mode"], properties: { mode: { const: "adapted" } } },
+    },
+  ],
+} as const;
+
+export const stepOverridesSchema = {
+  type: "object",
+  propertyNames: { pattern: STEP_KEY_PATTERN },
+  additionalProperties: stepAnnotationSchema,
+} as const;
+
+export const annotationsFileSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    runbook: { type: "string" },
+    steps: stepOverridesSchema,
+    waivers: {
+      type: "object",
+      propertyNames: { pattern: "^[0-9]+$" },
+      additionalProperties: { type: "string", minLength: 1 },
+    },
+  },
+} as const;
