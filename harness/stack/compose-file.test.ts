@@ -8,7 +8,8 @@ const opts = {
   images: { caddy: "img/caddy:1", postgresql: "img/pg:1", "node-exporter": "img/ne:1", prometheus: "img/prom:1" },
   ownerPid: 4242,
   ownerHost: "host-a",
-  hostRootSize: "64m",
+  hostDiskSize: "64m",
+  hostDiskVolumes: ["app-logs"],
   mountOverrides: { "./config/prometheus": "/tmp/derived-prom" },
 };
 
@@ -61,9 +62,15 @@ describe("drill-derived compose file", () => {
 
   it("never mounts the host's root or shares its PID namespace", () => {
     const ne = derived.services["node-exporter"]!;
-    expect(ne.volumes).toEqual(["host-root:/host:ro"]);
+    expect(ne.volumes).toEqual(["host-disk:/host:ro"]);
     expect(ne.pid).toBeUndefined();
-    expect(derived.volumes?.["host-root"]?.driver_opts).toEqual({ type: "tmpfs", device: "tmpfs", o: "size=64m" });
+    expect(derived.volumes?.["host-disk"]?.driver_opts).toEqual({ type: "tmpfs", device: "tmpfs", o: "size=64m" });
+  });
+
+  it("puts the volumes that live on the host's root disk onto the drill's host disk", () => {
+    const withApp = deriveDrillCompose(prod, { ...opts, images: { ...opts.images, "fastapi-app": "img/app:1" } });
+    expect(withApp.services["fastapi-app"]?.volumes).toEqual(["host-disk:/mnt/logs"]);
+    expect(withApp.volumes?.["app-logs"]).toBeUndefined();
   });
 
   it("refuses a bind mount of an absolute host path", () => {

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parse } from "yaml";
-import { stackDir } from "../util/paths.js";
+import { stackDir, stateDir } from "../util/paths.js";
 
 export interface ComposeService {
   image?: string;
@@ -58,8 +58,15 @@ export interface DeriveOptions {
   images: Record<string, string>;
   ownerPid: number;
   ownerHost: string;
-  /** Size of the volume that stands for the host's root filesystem (node-exporter's /host). */
-  hostRootSize: string;
+  /** Size of the volume that stands for the host's root disk (node-exporter's /host). */
+  hostDiskSize: string;
+  /**
+   * Production volumes that live on the host's root disk in a drill: they become the
+   * one host-disk volume, so filling "the disk" hits them as it would in production.
+   */
+  hostDiskVolumes?: string[];
+  /** Drill-only services (e.g. the alert webhook standing for Slack), labelled like the rest. */
+  extraServices?: Record<string, ComposeService>;
   /** Replacement bind-mount sources, keyed by the production source (e.g. a derived config dir). */
   mountOverrides?: Record<string, string>;
   /** Drill-only environment per service (e.g. a local SES endpoint), stated in reports. */
@@ -88,7 +95,9 @@ export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): Comp
   const kept = new Set(Object.keys(prod.services).filter((s) => s in opts.images));
   const services: Record<string, ComposeService> = {};
 
-  for (const [name, svc] of Object.entries(prod.services)) {
+  const all = { ...prod.services, ...(opts.extraServices ?? {}) };
+  for (const name of Object.keys(opts.extraServices ?? {})) kept.add(name);
+  for (const [name, svc] of Object.entries(all)) {
     if (!kept.has(name)) continue;
     const out: ComposeService = { ...svc };
     delete out.build;
@@ -115,15 +124,16 @@ export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): Comp
     networks[name] = { ...(net ?? {}), labels: labels };
   }
   const volumes: Record<string, Record<string, unknown>> = {};
+  const onHostDisk = new Set(opts.hostDiskVolumes ?? []);
   for (const [name, vol] of Object.entries(prod.volumes ?? {})) {
-    volumes[name] = { ...(vol ?? {}), labels: labels };
+    if (!onHostDisk.has(name)) volumes[name] = { ...(vol ?? {}), labels: labels };
   }
-  if (Object.values(services).some((s) => s.volumes?.some((v) => v.startsWith("host-root:")))) {
+  if (Object.values(services).some((s) => s.volumes?.some((v) => v.startsWith(`${hostDiskVolume}:`)))) {
     // A size-limited tmpfs, so "the disk" can be filled to a real ENOSPC without
     // touching the machine's own disk.
-    volumes["host-root"] = {
+    volumes[hostDiskVolume] = {
       driver: "local",
-      driver_opts: { type: "tmpfs", device: "tmpfs", o: `size=${opts.hostRootSize}` },
+      driver_opts: { type: "tmpfs", device: "tmpfs", o: `size=${opts.hostDiskSize}` },
       labels,
     };
   }
@@ -131,16 +141,22 @@ export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): Comp
   return { version: prod.version, services, networks, volumes };
 }
 
+/** The drill's stand-in for the host's root disk. */
+export const hostDiskVolume = "host-disk";
+
 function rewriteMount(spec: string, opts: DeriveOptions): string {
   const [source, target, mode] = spec.split(":");
   if (source === undefined || target === undefined) return spec;
   // The host's root filesystem becomes the drill's own small volume.
-  if (source === "/") return `host-root:${target}:ro`;
+  if (source === "/") return `${hostDiskVolume}:${target}:ro`;
+  if (opts.hostDiskVolumes?.includes(source)) return [hostDiskVolume, target, mode].filter((x) => x !== undefined).join(":");
   if (source.startsWith("./") || source.startsWith("../")) {
     const override = opts.mountOverrides?.[source];
     const abs = override ?? resolve(stackDir, source);
     return [abs, target, mode].filter((x) => x !== undefined).join(":");
   }
+  // The drill's own generated files (.drill-state/<project>/...) may be mounted.
+  if (isAbsolute(source) && source.startsWith(`${stateDir}/`)) return spec;
   if (isAbsolute(source)) {
     throw new Error(`stack/docker-compose.yml: bind mount "${spec}" reaches outside the drill; use a named volume or a path under stack/`);
   }

@@ -14,7 +14,8 @@ import { productionComposeFile, stateDir } from "../util/paths.js";
 import { implementationOf, type Implementation, type ProfileName } from "./catalog.js";
 import { chooseProfile, type ProfileChoice } from "./profile.js";
 import { ImageBuilder } from "./images.js";
-import { deriveDrillCompose, imageVariable, readComposeFile } from "./compose-file.js";
+import { deriveDrillCompose, imageVariable, readComposeFile, type ComposeService } from "./compose-file.js";
+import { copyCaddyfile, deriveAlertmanagerConfig } from "./drill-config.js";
 import { derivePrometheusConfig, type DerivedPrometheusConfig, type PrometheusTiming } from "./prometheus-config.js";
 import { generateSecrets, type DrillSecrets } from "./secrets.js";
 import { listDrillResources, removeProjectResources, sweepLeftovers, type ProjectResources } from "./leftovers.js";
@@ -31,8 +32,8 @@ export interface DrillStackOptions {
   log?: Logger;
   /** Compose project name; unique per drill by default. */
   project?: string;
-  /** Size of the volume standing for the host's root filesystem. */
-  hostRootSize?: string;
+  /** Size of the volume standing for the host's root disk. */
+  hostDiskSize?: string;
   prometheusTiming?: PrometheusTiming;
   /** How long to wait for every container healthy and every target up. */
   healthTimeoutMs?: number;
@@ -113,26 +114,51 @@ export class DrillStack {
       }
       envImages[variable] = images[service];
     }
+    // The drill's own webhook receiver, standing for the runbook's Slack channel.
+    const sink = await builder.ensureStandIn("alert-sink", { main: "stand-ins/alert-sink/main.ts" });
+    if (sink.built) built.push({ ref: sink.ref, seconds: sink.seconds });
+    images["alert-sink"] = sink.ref;
+    implementations.set("alert-sink", { kind: "stand-in", bundles: {}, note: "drill webhook receiver standing for Slack #alerts" });
+    // The drill's Toxiproxy, between the app and its dependencies (latency faults).
+    if (profile.profile === "upstream") {
+      images.toxiproxy = upstreamToxiproxy;
+      implementations.set("toxiproxy", { kind: "upstream" });
+    } else {
+      const toxi = await builder.ensureStandIn("toxiproxy", { main: "stand-ins/toxiproxy/main.ts" });
+      if (toxi.built) built.push({ ref: toxi.ref, seconds: toxi.seconds });
+      images.toxiproxy = toxi.ref;
+      implementations.set("toxiproxy", { kind: "stand-in", bundles: {}, note: "Toxiproxy API stand-in in TypeScript (drill-only service)" });
+    }
     for (const l of leftOut) log(`stack: leaving out ${l.service}: ${l.reason}`);
     const t2 = Date.now();
 
     const project = this.opts.project ?? newProjectName();
     const dir = join(stateDir, project);
     mkdirSync(dir, { recursive: true });
-    const served = new Set(Object.keys(images));
+    const served = new Set(Object.keys(images).filter((s) => !drillOnlyServices.includes(s)));
     const prometheus = served.has("prometheus")
       ? derivePrometheusConfig(join(dir, "prometheus"), served, this.opts.prometheusTiming ?? defaultDrillTiming)
       : undefined;
     for (const d of prometheus?.droppedJobs ?? []) log(`stack: not scraping job ${d.job}: ${d.reason}`);
-    const environmentOverrides = drillEnvironment();
+    const proxied = toxiproxyRoutes.filter((r) => served.has(r.service));
+    const environmentOverrides = drillEnvironment(proxied.map((r) => r.service));
     const derived = deriveDrillCompose(prod, {
       environmentOverrides,
       project,
       images,
       ownerPid: process.pid,
       ownerHost: hostname(),
-      hostRootSize: this.opts.hostRootSize ?? "256m",
-      mountOverrides: prometheus ? { "./config/prometheus": prometheus.dir } : {},
+      hostDiskSize: this.opts.hostDiskSize ?? "256m",
+      hostDiskVolumes: ["app-logs"],
+      mountOverrides: {
+        ...(prometheus ? { "./config/prometheus": prometheus.dir } : {}),
+        "./config/caddy/Caddyfile": copyCaddyfile(join(dir, "caddy")),
+        "./config/alertmanager": deriveAlertmanagerConfig(join(dir, "alertmanager")).dir,
+      },
+      extraServices: {
+        "alert-sink": alertSinkService(images["alert-sink"] ?? ""),
+        toxiproxy: toxiproxyService(images.toxiproxy ?? "", writeToxiproxyConfig(join(dir, "toxiproxy"), proxied)),
+      },
     });
     const composePath = join(dir, "docker-compose.yml");
     writeFileSync(composePath, `# Derived for drill ${project} from stack/docker-compose.yml; do not edit.\n${stringify(derived)}`);
@@ -164,6 +190,7 @@ export class DrillStack {
     const t3 = Date.now();
 
     const stack = new StartedDrillStack(project, dir, started, docker, secrets);
+    stack.composeEnv = { ...secrets.env, ...envImages };
     guardTeardown(project, () => stack.down(), log);
     try {
       if (prometheus) {
@@ -193,13 +220,59 @@ export class DrillStack {
   }
 }
 
+const upstreamToxiproxy = "ghcr.io/shopify/toxiproxy:2.9.0";
+/** Services only drills have; they are not in the production compose file. */
+export const drillOnlyServices = ["alert-sink", "toxiproxy"];
+
+/** The app's paths to its dependencies that go through Toxiproxy in a drill. */
+export const toxiproxyRoutes = [
+  { service: "postgresql", port: 5432 },
+  { service: "meilisearch", port: 7700 },
+  { service: "minio", port: 9000 },
+] as const;
+
+function writeToxiproxyConfig(dir: string, routes: readonly { service: string; port: number }[]): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "toxiproxy.json");
+  const proxies = routes.map((r) => ({ name: r.service, listen: `0.0.0.0:${r.port}`, upstream: `${r.service}:${r.port}`, enabled: true }));
+  writeFileSync(file, `${JSON.stringify(proxies, null, 2)}\n`);
+  return file;
+}
+
+function toxiproxyService(image: string, configFile: string): ComposeService {
+  return {
+    image,
+    restart: "unless-stopped",
+    command: ["-host=0.0.0.0", "-config=/config/toxiproxy.json"],
+    ports: ["8474"],
+    volumes: [`${configFile}:/config/toxiproxy.json:ro`],
+    networks: ["app-network"],
+  } as ComposeService;
+}
+
+function alertSinkService(image: string): ComposeService {
+  return {
+    image,
+    restart: "unless-stopped",
+    init: true,
+    stop_grace_period: "2s",
+    ports: ["9095"],
+    healthcheck: { test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:9095/health"], interval: "2s", timeout: "2s", retries: 30 },
+    networks: ["app-network"],
+  } as ComposeService;
+}
+
 /**
  * Where a drill's environment must differ from production's: the app talks to the
  * drill's SES instead of AWS, and never asks the EC2 metadata service for credentials.
  */
-function drillEnvironment(): Record<string, Record<string, string>> {
+function drillEnvironment(proxied: readonly string[]): Record<string, Record<string, string>> {
   return {
     "fastapi-app": {
+      // The app reaches its dependencies through the drill's Toxiproxy.
+      ...(proxied.includes("postgresql") ? { POSTGRES_HOST: "toxiproxy" } : {}),
+      ...(proxied.includes("meilisearch") ? { MEILISEARCH_URL: "http://toxiproxy:7700" } : {}),
+      ...(proxied.includes("minio") ? { S3_ENDPOINT_URL: "http://toxiproxy:9000" } : {}),
       AWS_EC2_METADATA_DISABLED: "true",
       // Even without an SES in the stack: a name that does not resolve beats AWS.
       SES_ENDPOINT_URL: "http://ses:4566",
@@ -242,6 +315,8 @@ export interface TeardownReport {
 
 export class StartedDrillStack {
   report!: BringUpReport;
+  /** The variables compose interpolated at bring-up (secrets, image refs): what an operator's .env holds. */
+  composeEnv: Record<string, string> = {};
   private downed?: Promise<TeardownReport>;
 
   constructor(

@@ -1,7 +1,7 @@
 // The drill's copy of stack/config/prometheus: the same files, less the scrape jobs of
 // services the profile left out (a job for an absent service would only ever be down,
 // and "every target up" is part of the health gate). What was dropped is reported.
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { stackDir } from "../util/paths.js";
@@ -34,6 +34,8 @@ function scrapedHosts(job: ScrapeConfig): string[] {
 
 export interface DerivedPrometheusConfig {
   dir: string;
+  /** Each alert's expression and its `for`, in production and in this drill. */
+  alerts: { alert: string; expr: string; productionFor: string; drillFor: string }[];
   droppedJobs: { job: string; reason: string }[];
   keptJobs: string[];
 }
@@ -42,6 +44,12 @@ export interface DerivedPrometheusConfig {
 export interface PrometheusTiming {
   scrapeInterval: string;
   evaluationInterval: string;
+  /** Replaces every alert rule's `for` (the expressions stay verbatim). */
+  alertFor?: string;
+}
+
+interface RuleFile {
+  groups?: { name: string; rules?: { alert?: string; expr: string; for?: string }[] }[];
 }
 
 export function derivePrometheusConfig(
@@ -68,5 +76,18 @@ export function derivePrometheusConfig(
   }
 
   writeFileSync(file, `# Derived for a drill from stack/config/prometheus/prometheus.yml\n${stringify(config)}`);
-  return { dir: outDir, droppedJobs, keptJobs: config.scrape_configs.map((j) => j.job_name) };
+
+  const alerts: DerivedPrometheusConfig["alerts"] = [];
+  const rulesDir = join(outDir, "rules");
+  for (const name of readdirSync(rulesDir).filter((f) => f.endsWith(".yml"))) {
+    const rules = parse(readFileSync(join(rulesDir, name), "utf8")) as RuleFile;
+    for (const rule of (rules.groups ?? []).flatMap((g) => g.rules ?? [])) {
+      if (!rule.alert) continue;
+      const productionFor = rule.for ?? "0s";
+      if (timing?.alertFor) rule.for = timing.alertFor;
+      alerts.push({ alert: rule.alert, expr: rule.expr, productionFor, drillFor: rule.for ?? "0s" });
+    }
+    writeFileSync(join(rulesDir, name), `# Derived for a drill: \`for\` set to the drill's timing\n${stringify(rules)}`);
+  }
+  return { dir: outDir, alerts, droppedJobs, keptJobs: config.scrape_configs.map((j) => j.job_name) };
 }

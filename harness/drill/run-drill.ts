@@ -1,0 +1,430 @@
+// A drill, phase by phase: preflight, stack up, steady state, inject, detect, notify,
+// symptoms, the runbook's steps in the operator shell, recover, integrity, teardown.
+// The runner records everything in the journal and emits events; it prints nothing.
+// A failed phase is a finding; a finding the scenario declares (knownFindings) is
+// expected and does not fail the drill, and one that no longer happens does.
+import { relative } from "node:path";
+import type { Drill } from "../scenario/types.js";
+import { seconds } from "../scenario/types.js";
+import { loadRunbook } from "../runbook/load.js";
+import { findSection } from "../runbook/parse.js";
+import { mergeAnnotations, overrideAnnotations } from "../runbook/annotations.js";
+import { checkExpectation, resolveSteps, type ResolvedStep } from "../runbook/resolve.js";
+import { DrillStack, type StartedDrillStack } from "../stack/drill-stack.js";
+import { chooseProfile } from "../stack/profile.js";
+import { implementationOf } from "../stack/catalog.js";
+import { redact } from "../stack/secrets.js";
+import { pollUntil } from "../detect/prometheus.js";
+import { faults, type AppliedFault } from "../faults/index.js";
+import { repoRoot } from "../util/paths.js";
+import { run } from "../util/run.js";
+import type { EventBus } from "./events.js";
+import { newJournal, type Finding, type Journal, type PhaseName, type PhaseRecord, type StepRecord } from "./journal.js";
+import { runCheck } from "./checks.js";
+import { checkIntegrity, seedDocuments, type Seed } from "./seed.js";
+import type { OperatorShellLike } from "./shell.js";
+
+export interface RunDrillOptions {
+  drill: Drill;
+  bus: EventBus;
+  profile?: string;
+  /** Leave the stack up afterwards (the fault reverted), for a person to look at. */
+  keep?: boolean;
+  /** Builds the operator shell for a started stack (harness/ops). */
+  startShell: (stack: StartedDrillStack) => Promise<OperatorShellLike>;
+}
+
+export interface DrillOutcome {
+  journal: Journal;
+  /** Set with keep: the stack left running. */
+  stack?: StartedDrillStack;
+}
+
+const durationSeconds = (s: string | undefined, fallback: number) => (s ? seconds(s, fallback) : fallback);
+const since = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
+
+async function runbookRevision(file: string): Promise<string> {
+  const rev = await run("git", ["log", "-1", "--format=%H", "--", file], { cwd: repoRoot }).catch(() => undefined);
+  const dirty = await run("git", ["diff", "--quiet", "HEAD", "--", file], { cwd: repoRoot }).catch(() => undefined);
+  const hash = rev?.exitCode === 0 && rev.stdout.trim() ? rev.stdout.trim() : "uncommitted";
+  return dirty && dirty.exitCode !== 0 ? `${hash}+local-changes` : hash;
+}
+
+export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
+  const { drill, bus } = opts;
+  const journal = newJournal({
+    scenario: drill.scenario,
+    variant: drill.variant,
+    title: drill.title,
+    runbook: { file: drill.runbook.file, section: drill.runbook.section, revision: "unknown" },
+    scenarioSource: drill.source,
+  });
+  bus.emit({ type: "drill-begin", journal });
+  const log = (message: string) => bus.emit({ type: "log", message });
+
+  let stack: StartedDrillStack | undefined;
+  let shell: OperatorShellLike | undefined;
+  let fault: AppliedFault | undefined;
+  let seed: Seed | undefined;
+  let aborted = false;
+
+  const expectedFindings = () => (drill.knownFindings ?? []).filter((k) => !k.profiles || (journal.profile !== undefined && k.profiles.includes(journal.profile as "upstream" | "airgapped")));
+  const finding = (phase: PhaseName, summary: string, step?: string) => {
+    const known = expectedFindings().find((k) => k.phase === phase && (k.step === undefined || k.step === step));
+    const f: Finding = { id: known?.id ?? `${phase}${step ? `-${step}` : ""}-failed`, phase, step, summary, acknowledged: known !== undefined };
+    journal.findings.push(f);
+    bus.emit({ type: "finding", finding: f });
+  };
+
+  /** Run one phase; an exception fails it. Returns false when the phase failed. */
+  const phase = async (name: PhaseName, body: (rec: PhaseRecord) => Promise<"passed" | "failed" | "skipped">): Promise<boolean> => {
+    const rec: PhaseRecord = { name, startedAt: new Date().toISOString(), status: "passed" };
+    journal.phases.push(rec);
+    bus.emit({ type: "phase-begin", phase: name });
+    try {
+      rec.status = await body(rec);
+    } catch (err) {
+      rec.status = "failed";
+      rec.detail = err instanceof Error ? err.message : String(err);
+      finding(name, rec.detail);
+    }
+    rec.endedAt = new Date().toISOString();
+    bus.emit({ type: "phase-end", phase: rec });
+    return rec.status !== "failed";
+  };
+
+  // --- preflight: the runbook, its steps, and whether this profile can serve the drill.
+  let resolved: ResolvedStep[] = [];
+  let alertExpr: string | undefined;
+  const loaded = loadRunbook(repoRoot, drill.runbook.file);
+  const section = findSection(loaded.runbook, drill.runbook.section);
+  const profile = await chooseProfile(opts.profile);
+  journal.profile = profile.profile;
+  journal.profileReason = profile.reason;
+  const ok = await phase("preflight", async (rec) => {
+    journal.runbook.revision = await runbookRevision(drill.runbook.file);
+    if (!section) throw new Error(`${drill.source}: runbook ${drill.runbook.file} has no section ${drill.runbook.section}`);
+    journal.runbook.title = section.title;
+    const missingSteps = drill.steps.filter((id) => !section.steps.some((s) => s.id === id));
+    if (missingSteps.length > 0) {
+      throw new Error(`${drill.source}: section ${section.number} of ${drill.runbook.file} has no step ${missingSteps.join(", ")} (it has ${section.steps.map((s) => s.id).join(", ")})`);
+    }
+    const absent = (drill.needs ?? []).filter((s) => implementationOf(profile.profile, s).kind === "absent");
+    if (absent.length > 0) {
+      journal.status = "not-run";
+      journal.reason = `the ${profile.profile} profile cannot serve ${absent.join(", ")}`;
+      rec.detail = journal.reason;
+      return "skipped";
+    }
+    return "passed";
+  });
+  if (!ok || journal.reason) {
+    if (!ok) journal.status = "failed";
+    return finish();
+  }
+
+  // --- stack up, with the drill's timing, and the operator shell.
+  const timing = {
+    scrapeInterval: drill.timing?.scrapeInterval ?? "5s",
+    evaluationInterval: drill.timing?.evaluationInterval ?? "5s",
+    alertFor: drill.timing?.alertFor ?? "15s",
+  };
+  const up = await phase("stack-up", async (rec) => {
+    const t0 = Date.now();
+    stack = await new DrillStack({ profile: profile.profile, log, prometheusTiming: timing }).up();
+    const r = stack.report;
+    journal.bringUpSeconds = (Date.now() - t0) / 1000;
+    journal.implementations = r.services;
+    journal.leftOut = r.leftOut;
+    journal.engine = { serverVersion: r.engine.serverVersion, apiVersion: r.engine.apiVersion, compose: `${r.engine.compose.flavour} ${r.engine.compose.version}` };
+    const alert = r.prometheus?.alerts.find((a) => a.alert === drill.detection.alert);
+    if (drill.detection.alert && !alert) throw new Error(`no alert rule named ${drill.detection.alert} in stack/config/prometheus/rules`);
+    alertExpr = alert?.expr;
+    journal.timing = {
+      scrapeIntervalSeconds: durationSeconds(timing.scrapeInterval, 5),
+      evaluationIntervalSeconds: durationSeconds(timing.evaluationInterval, 5),
+      alertForSeconds: durationSeconds(alert?.drillFor, 0),
+      productionAlertFor: alert?.productionFor,
+    };
+    shell = await opts.startShell(stack);
+    // Bind the drill's values into the steps now that they exist.
+    const annotations = mergeAnnotations(
+      loaded.annotations,
+      overrideAnnotations(drill.overrides, { file: drill.source.split(":")[0] ?? drill.source, line: Number(drill.source.split(":")[1] ?? 1) }),
+    );
+    const all = resolveSteps(loaded.runbook, annotations, { ...stack.secrets.env, SES_ENDPOINT_URL: "http://ses:4566" });
+    resolved = drill.steps.map((id) => all.find((s) => s.id === id)).filter((s): s is ResolvedStep => s !== undefined);
+    rec.detail = `${r.services.length} services up in ${journal.bringUpSeconds.toFixed(1)} s (${profile.profile})`;
+    return "passed";
+  });
+  if (!up || !stack) {
+    journal.status = "failed";
+    return finish();
+  }
+  const s = stack;
+  const ctx = { stack: s, shell };
+  const alertName = drill.detection.alert;
+  const alertState = async () => {
+    const alerts = (await s.prometheus().alerts()).filter((a) => a.labels.alertname === alertName);
+    return alerts.some((a) => a.state === "firing") ? "firing" : alerts.some((a) => a.state === "pending") ? "pending" : "inactive";
+  };
+
+  // --- steady state: no alert, seed data written.
+  aborted = !(await phase("steady-state", async (rec) => {
+    if (alertName) {
+      // One evaluation must have happened for "inactive" to mean anything.
+      await new Promise((r) => setTimeout(r, (journal.timing?.evaluationIntervalSeconds ?? 5) * 1000));
+      const state = await alertState();
+      journal.detection.inactiveBeforeFault = state === "inactive";
+      if (state !== "inactive") throw new Error(`alert ${alertName} is ${state} before any fault: the steady state is not steady`);
+    }
+    if (drill.seed?.documents) {
+      seed = await seedDocuments(s, drill.seed.documents);
+      rec.detail = `${seed.documents.length} documents written (object, row, index entry each)`;
+    }
+    return "passed";
+  }));
+
+  // --- inject.
+  if (!aborted) {
+    aborted = !(await phase("inject", async (rec) => {
+      const f = faults[drill.fault.kind];
+      if (!f) throw new Error(`${drill.source}: fault kind "${drill.fault.kind}" is not in the fault library (${Object.keys(faults).join(", ")})`);
+      const { kind, ...params } = drill.fault;
+      journal.fault = { kind, params };
+      fault = await f({ stack: s, log }, params);
+      journal.fault.injectedAt = new Date().toISOString();
+      journal.fault.detail = fault.detail;
+      rec.detail = fault.detail;
+      return "passed";
+    }));
+  }
+
+  if (!aborted) {
+    const injectedAt = journal.fault?.injectedAt ?? new Date().toISOString();
+    const t = journal.timing;
+
+    // --- detect: the runbook's own detection.
+    await phase("detect", async (rec) => {
+      if (alertName) {
+        journal.detection.alert = alertName;
+        journal.detection.query = alertExpr;
+        journal.detection.lowerBoundSeconds = (t?.scrapeIntervalSeconds ?? 0) + (t?.evaluationIntervalSeconds ?? 0) + (t?.alertForSeconds ?? 0);
+        try {
+          await pollUntil(`alert ${alertName} firing`, seconds(drill.timeouts?.detect, 180) * 1000, 1000, async () => {
+            const state = await alertState();
+            if (state !== "inactive" && !journal.detection.pendingAt) journal.detection.pendingAt = new Date().toISOString();
+            return state === "firing" ? { value: true, reason: "firing" } : { reason: `alert is ${state}` };
+          });
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          finding("detect", `the runbook's detection \`${alertExpr}\` (alert ${alertName}) did not fire: ${why}`);
+          rec.detail = why;
+          return "failed";
+        }
+        journal.detection.firedAt = new Date().toISOString();
+        journal.detection.secondsToDetect = since(injectedAt, journal.detection.firedAt);
+        rec.detail = `${alertName} firing after ${journal.detection.secondsToDetect.toFixed(1)} s (lower bound ${journal.detection.lowerBoundSeconds} s)`;
+        return "passed";
+      }
+      if (drill.detection.query) {
+        journal.detection.query = drill.detection.query;
+        const r = await shell!.run(drill.detection.query, 60, "detection");
+        const out = (r.stdout + r.stderr).trim();
+        const okExit = drill.detection.expectExit === undefined || r.exitCode === drill.detection.expectExit;
+        const okOut = drill.detection.expectOutput === undefined || new RegExp(drill.detection.expectOutput, "m").test(r.stdout);
+        rec.detail = `${drill.detection.query} -> exit ${r.exitCode}: ${out.slice(-300)}`;
+        if (!okExit || !okOut) {
+          finding("detect", `the runbook's detection \`${drill.detection.query}\` did not show the failure: ${rec.detail}`);
+          return "failed";
+        }
+        journal.detection.firedAt = new Date().toISOString();
+        journal.detection.secondsToDetect = since(injectedAt, journal.detection.firedAt);
+        return "passed";
+      }
+      rec.detail = `section ${drill.runbook.section} has no machine-checkable detection (prose only); the symptom checks stand in for it`;
+      return "skipped";
+    });
+
+    // --- notify: Alertmanager delivered to the drill's webhook (standing for Slack).
+    await phase("notify", async (rec) => {
+      if (!alertName || !journal.detection.firedAt) {
+        rec.detail = alertName ? "the alert did not fire (see detect), so there was nothing to deliver" : "no alert in this section";
+        return "skipped";
+      }
+      journal.notification = { receiver: "slack-alerts (drill webhook)" };
+      try {
+        await pollUntil("notification delivered", 90_000, 1000, async () => {
+          const res = await fetch(s.url("alert-sink", 9095, "/received"));
+          const got = (await res.json()) as { receivedAt: string; payload: { status?: string; alerts?: { labels?: Record<string, string>; status?: string }[] } }[];
+          const hit = got.find((g) => g.payload.alerts?.some((a) => a.labels?.alertname === alertName && a.status === "firing"));
+          if (hit && journal.notification) journal.notification.deliveredAt = hit.receivedAt;
+          return hit ? { value: true, reason: "" } : { reason: `${got.length} notifications so far, none firing for ${alertName}` };
+        });
+      } catch (err) {
+        finding("notify", `the alert fired but no notification reached the receiver: ${err instanceof Error ? err.message : String(err)}`);
+        return "failed";
+      }
+      journal.notification.secondsToNotify = since(journal.detection.firedAt, journal.notification.deliveredAt ?? new Date().toISOString());
+      rec.detail = `delivered ${journal.notification.secondsToNotify.toFixed(1)} s after firing`;
+      return "passed";
+    });
+
+    // --- symptoms the section lists, observed.
+    await phase("symptoms", async () => {
+      if (!drill.detection.symptoms?.length) return "skipped";
+      let failed = false;
+      for (const check of drill.detection.symptoms) {
+        const rec = await runCheck(check, ctx, 30);
+        journal.symptoms.push(rec);
+        bus.emit({ type: "check", check: rec });
+        if (!rec.passed) {
+          failed = true;
+          finding("symptoms", `symptom "${check.name}" not observed: ${rec.detail}`);
+        }
+      }
+      return failed ? "failed" : "passed";
+    });
+
+    // --- the runbook's steps, in the operator shell.
+    await phase("runbook", async () => {
+      let failed = false;
+      for (const step of resolved) {
+        const rec = await runStep(step);
+        journal.steps.push(rec);
+        bus.emit({ type: "step-end", step: rec });
+        if (rec.result === "failed") {
+          failed = true;
+          finding("runbook", `step ${step.id} (${step.title}) failed: ${rec.failures?.join("; ") ?? `exit ${rec.exitCode}`}`, step.id);
+        }
+      }
+      return failed ? "failed" : "passed";
+    });
+
+    // --- recover: availability back, the alert resolved.
+    await phase("recover", async (rec) => {
+      let failed = false;
+      for (const check of drill.recovery) {
+        const r = await runCheck(check, ctx, seconds(drill.timeouts?.recover, 120));
+        journal.recovery.checks.push(r);
+        bus.emit({ type: "check", check: r });
+        if (!r.passed) {
+          failed = true;
+          finding("recover", `recovery check "${check.name}" failed: ${r.detail}`);
+        }
+      }
+      if (!failed) {
+        journal.recovery.recoveredAt = new Date().toISOString();
+        journal.recovery.secondsToRecover = since(injectedAt, journal.recovery.recoveredAt);
+      }
+      if (alertName && journal.detection.firedAt) {
+        try {
+          await pollUntil(`alert ${alertName} resolved`, seconds(drill.timeouts?.recover, 120) * 1000, 1000, async () => {
+            const state = await alertState();
+            return state === "inactive" ? { value: true, reason: "" } : { reason: `alert is ${state}` };
+          });
+          journal.recovery.alertResolvedAt = new Date().toISOString();
+        } catch (err) {
+          failed = true;
+          finding("recover", `alert ${alertName} did not resolve: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      rec.detail = failed ? "not recovered" : `recovered ${journal.recovery.secondsToRecover?.toFixed(1)} s after the fault`;
+      return failed ? "failed" : "passed";
+    });
+
+    // --- integrity: the seed data survived.
+    await phase("integrity", async () => {
+      const checks = drill.integrity ?? [];
+      if (checks.length === 0 || !seed) return "skipped";
+      let failed = false;
+      for (const which of checks) {
+        const r = await checkIntegrity(s, seed, which);
+        journal.integrity.push({ check: which, ...r });
+        bus.emit({ type: "check", check: { check: which, passed: r.passed, detail: r.detail, at: new Date().toISOString() } });
+        if (!r.passed) {
+          failed = true;
+          finding("integrity", `${which}: ${r.detail}`);
+        }
+      }
+      return failed ? "failed" : "passed";
+    });
+  }
+
+  // Declared findings that did not happen: the runbook (or the stack) changed.
+  for (const k of expectedFindings()) {
+    const reproduced = journal.findings.some((f) => f.acknowledged && f.id === k.id);
+    if (!reproduced && !aborted) {
+      finding(k.phase, `known finding "${k.id}" did not reproduce (${k.summary}); if the runbook was fixed, remove it from ${relative(repoRoot, drill.source.split(":")[0] ?? "")}`, k.step);
+      const last = journal.findings[journal.findings.length - 1];
+      if (last) last.acknowledged = false;
+    }
+  }
+  journal.status = journal.findings.some((f) => !f.acknowledged) ? "failed" : "passed";
+  return finish();
+
+  async function runStep(step: ResolvedStep): Promise<StepRecord> {
+    const base = { id: step.id, title: step.title, location: step.location, mode: step.mode, reason: step.reason };
+    bus.emit({ type: "step-begin", step: { id: step.id, title: step.title, mode: step.mode } });
+    if (step.mode === "manual" || step.command === undefined) {
+      return { ...base, result: "skipped", reason: step.reason ?? "manual step" };
+    }
+    if (step.unresolved.length > 0) {
+      return { ...base, result: "failed", command: step.command, failures: [`unresolved placeholders: ${step.unresolved.join(", ")}`] };
+    }
+    const startedAt = new Date().toISOString();
+    const r = await shell!.run(step.command, Math.round(step.timeoutMs / 1000), step.id, (chunk) =>
+      bus.emit({ type: "step-output", id: step.id, chunk }),
+    );
+    const failures = r.timedOut ? [`timed out after ${Math.round(step.timeoutMs / 1000)} s`] : checkExpectation(step.expect, r);
+    return {
+      ...base,
+      startedAt,
+      command: step.command,
+      result: failures.length === 0 ? "passed" : "failed",
+      exitCode: r.exitCode,
+      seconds: r.seconds,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      timedOut: r.timedOut,
+      failures: failures.length ? failures : undefined,
+      refusals: r.refusals.length ? r.refusals : undefined,
+    };
+  }
+
+  async function finish(): Promise<DrillOutcome> {
+    await phase("teardown", async (rec) => {
+      if (fault && (journal.status !== "passed" || opts.keep)) {
+        await fault.revert();
+        if (journal.fault) journal.fault.revertedAt = new Date().toISOString();
+      }
+      await shell?.close().catch(() => {});
+      if (stack && !opts.keep) {
+        const down = await stack.down();
+        journal.teardown = { seconds: down.seconds, leftBehind: down.leftBehind.length };
+        rec.detail = `removed in ${down.seconds.toFixed(1)} s; ${down.leftBehind.length} resources left behind`;
+        return down.leftBehind.length === 0 ? "passed" : "failed";
+      }
+      rec.detail = stack ? `kept: ${stack.project}` : "nothing was started";
+      return stack ? "passed" : "skipped";
+    });
+    journal.endedAt = new Date().toISOString();
+    if (stack) redactJournal(journal, stack);
+    bus.emit({ type: "drill-end", journal });
+    return { journal, stack: opts.keep ? stack : undefined };
+  }
+}
+
+/** Every string in the journal passes through the drill's redaction. */
+function redactJournal(journal: Journal, stack: StartedDrillStack): void {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return redact(v, stack.secrets.redactions);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") {
+      for (const [k, val] of Object.entries(v)) (v as Record<string, unknown>)[k] = walk(val);
+      return v;
+    }
+    return v;
+  };
+  walk(journal);
+}

@@ -1,0 +1,93 @@
+// Steady-state data and the integrity checks that prove it survived: documents
+// uploaded through the app (object in the bucket, row in PostgreSQL, entry in the
+// search index) before the fault, checked at the source after recovery.
+import { createHash, randomBytes } from "node:crypto";
+import pg from "pg";
+import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { IntegrityCheck } from "../scenario/types.js";
+
+export interface SeedDocument {
+  id: string;
+  filename: string;
+  sha256: string;
+}
+
+export interface Seed {
+  documents: SeedDocument[];
+  writtenAt: string;
+}
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+export async function seedDocuments(stack: StartedDrillStack, count: number): Promise<Seed> {
+  const documents: SeedDocument[] = [];
+  for (let i = 0; i < count; i++) {
+    const filename = `drill-seed-${i}.txt`;
+    const body = `drill seed document ${i} for ${stack.project}\nmarker ${randomBytes(8).toString("hex")}\n`;
+    const bytes = new TextEncoder().encode(body);
+    const form = new FormData();
+    form.append("file", new Blob([bytes], { type: "text/plain" }), filename);
+    form.append("title", `Drill seed ${i}`);
+    const res = await fetch(stack.url("caddy", 8080, "/api/documents"), { method: "POST", body: form, signal: AbortSignal.timeout(30_000) });
+    const text = await res.text();
+    if (res.status !== 201) throw new Error(`seeding document ${i}: POST /api/documents answered ${res.status}: ${text.slice(0, 300)}`);
+    const { id } = JSON.parse(text) as { id: string | number };
+    documents.push({ id: String(id), filename, sha256: sha256(bytes) });
+  }
+  return { documents, writtenAt: new Date().toISOString() };
+}
+
+export async function withDatabase<T>(stack: StartedDrillStack, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port: stack.hostPort("postgresql", 5432),
+    user: "pretamane",
+    database: "pretamane",
+    password: stack.secrets.env.POSTGRES_PASSWORD,
+    connectionTimeoutMillis: 5000,
+  });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export async function checkIntegrity(stack: StartedDrillStack, seed: Seed, which: IntegrityCheck): Promise<{ passed: boolean; detail: string }> {
+  const ids = seed.documents.map((d) => d.id);
+  try {
+    if (which === "documents-rows") {
+      const present = await withDatabase(stack, async (c) => {
+        const r = await c.query<{ id: string }>("SELECT id::text AS id FROM documents WHERE id::text = ANY($1)", [ids]);
+        return new Set(r.rows.map((row) => row.id));
+      });
+      const missing = ids.filter((id) => !present.has(id));
+      return { passed: missing.length === 0, detail: `${present.size}/${ids.length} seeded rows present${missing.length ? `; missing ${missing.join(", ")}` : ""}` };
+    }
+    if (which === "documents-objects") {
+      const bad: string[] = [];
+      for (const d of seed.documents) {
+        const res = await fetch(stack.url("caddy", 8080, `/api/documents/${d.id}`), { signal: AbortSignal.timeout(15_000) });
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        if (res.status !== 200) bad.push(`${d.id}: HTTP ${res.status}`);
+        else if (sha256(bytes) !== d.sha256) bad.push(`${d.id}: bytes differ`);
+      }
+      return {
+        passed: bad.length === 0,
+        detail: `${seed.documents.length - bad.length}/${seed.documents.length} seeded objects download with the same bytes${bad.length ? `; ${bad.join("; ")}` : ""}`,
+      };
+    }
+    // search-index: the index count matches the database's.
+    const rows = await withDatabase(stack, async (c) => Number((await c.query<{ n: string }>("SELECT count(*) AS n FROM documents")).rows[0]?.n ?? 0));
+    const res = await fetch(stack.url("meilisearch", 7700, "/indexes/documents/stats"), {
+      headers: { authorization: `Bearer ${stack.secrets.env.MEILI_MASTER_KEY}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const stats = (await res.json()) as { numberOfDocuments?: number };
+    const indexed = stats.numberOfDocuments ?? -1;
+    return { passed: indexed === rows, detail: `search index holds ${indexed} documents; database holds ${rows} rows` };
+  } catch (err) {
+    return { passed: false, detail: `could not check: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

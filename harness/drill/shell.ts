@@ -1,0 +1,17 @@
+// What the drill runner needs from the operator shell (harness/ops): run a script in
+// it and get the redacted result. Kept as an interface so the runner does not depend
+// on how the shell is built.
+export interface ShellResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+  timedOut: boolean;
+  refusals: string[];
+}
+
+export interface OperatorShellLike {
+  /** Run `script` with bash strict mode; `stepId` tags scope-guard refusals. */
+  run(script: string, timeoutSeconds: number, stepId?: string, onOutput?: (chunk: string) => void): Promise<ShellResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,41 @@
+// Container faults: stop, kill (SIGKILL), pause, and OOM (a memory limit plus an
+// allocation inside the container, so the kernel's OOM killer does the killing).
+import { param, type Fault } from "./fault.js";
+
+const target = (params: Record<string, unknown>) => param<string>(params, "target", "string");
+
+export const containerStop: Fault = async ({ stack }, params) => {
+  const c = stack.docker.getContainer(stack.containerName(target(params)));
+  await c.stop({ t: 2 });
+  return { detail: `stopped ${target(params)} (docker stop)`, revert: async () => void (await c.start().catch(() => {})) };
+};
+
+export const containerKill: Fault = async ({ stack }, params) => {
+  const c = stack.docker.getContainer(stack.containerName(target(params)));
+  await c.kill({ signal: "SIGKILL" });
+  return { detail: `killed ${target(params)} with SIGKILL`, revert: async () => void (await c.start().catch(() => {})) };
+};
+
+export const containerPause: Fault = async ({ stack }, params) => {
+  const c = stack.docker.getContainer(stack.containerName(target(params)));
+  await c.pause();
+  return { detail: `paused ${target(params)} (SIGSTOP to every process)`, revert: async () => void (await c.unpause().catch(() => {})) };
+};
+
+export const containerOom: Fault = async ({ stack }, params) => {
+  const name = target(params);
+  const limitMb = param<number>(params, "memoryMb", "number", 64);
+  const c = stack.docker.getContainer(stack.containerName(name));
+  const before = (await c.inspect()).HostConfig;
+  await c.update({ Memory: limitMb * 1024 * 1024, MemorySwap: limitMb * 1024 * 1024 });
+  // `tail` keeps its whole input in memory when it has no newline: a portable hog.
+  const exec = await c.exec({ Cmd: ["sh", "-c", `head -c ${limitMb * 4}m /dev/zero | tail -c 1 >/dev/null`], AttachStdout: false, AttachStderr: false });
+  await exec.start({ Detach: true });
+  return {
+    detail: `limited ${name} to ${limitMb} MiB and allocated ${limitMb * 4} MiB inside it`,
+    revert: async () => {
+      await c.update({ Memory: before.Memory ?? 0, MemorySwap: before.MemorySwap ?? 0 }).catch(() => {});
+      await c.start().catch(() => {});
+    },
+  };
+};

@@ -1,0 +1,24 @@
+// One fault = apply + revert (the Pumba shape). apply() injects the failure and
+// returns how to undo it; the runner reverts after a failed drill so teardown is clean
+// and a kept stack is usable. Revert never restores data: data loss is evidence.
+import type { StartedDrillStack } from "../stack/drill-stack.js";
+
+export interface FaultContext {
+  stack: StartedDrillStack;
+  log: (message: string) => void;
+}
+
+export interface AppliedFault {
+  /** What was done, in words for the report. */
+  detail: string;
+  revert(): Promise<void>;
+}
+
+export type Fault = (ctx: FaultContext, params: Record<string, unknown>) => Promise<AppliedFault>;
+
+export function param<T>(params: Record<string, unknown>, name: string, kind: "string" | "number", fallback?: T): T {
+  const v = params[name] ?? fallback;
+  if (v === undefined) throw new Error(`fault parameter "${name}" is required`);
+  if (typeof v !== kind) throw new Error(`fault parameter "${name}" must be a ${kind}, got ${JSON.stringify(v)}`);
+  return v as T;
+}

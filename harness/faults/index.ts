@@ -1,0 +1,22 @@
+// The fault library, by the `kind` a scenario names.
+import type { Fault } from "./fault.js";
+import { containerKill, containerOom, containerPause, containerStop } from "./container.js";
+import { volumeFill } from "./volume.js";
+import { caddyRoute } from "./caddy.js";
+import { searchWipe } from "./search.js";
+import { bucketDelete } from "./bucket.js";
+import { toxic } from "./toxic.js";
+
+export const faults: Record<string, Fault> = {
+  "container-stop": containerStop,
+  "container-kill": containerKill,
+  "container-pause": containerPause,
+  "container-oom": containerOom,
+  "volume-fill": volumeFill,
+  "caddy-route": caddyRoute,
+  "search-wipe": searchWipe,
+  "bucket-delete": bucketDelete,
+  toxic,
+};
+
+export type { AppliedFault, Fault, FaultContext } from "./fault.js";

@@ -1,0 +1,94 @@
+// The human report, rendered from journal.json alone: what an auditor reads.
+import type { Journal } from "../drill/journal.js";
+
+const fence = (s: string) => "```\n" + s.replace(/```/g, "ʼʼʼ").trimEnd() + "\n```";
+const tail = (s: string | undefined, n = 40) => (s ?? "").trimEnd().split("\n").slice(-n).join("\n");
+const t = (iso?: string) => (iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "—");
+
+export function renderMarkdown(j: Journal): string {
+  const out: string[] = [];
+  const name = `${j.scenario}${j.variant ? `:${j.variant}` : ""}`;
+  out.push(`# DR drill: ${name} — ${j.status.toUpperCase()}`, "");
+  if (j.reason) out.push(`**Not run:** ${j.reason}`, "");
+  out.push(
+    "| | |",
+    "|---|---|",
+    `| Runbook | \`${j.runbook.file}\` section ${j.runbook.section}${j.runbook.title ? ` (${j.runbook.title})` : ""} at revision \`${j.runbook.revision}\` |`,
+    `| Scenario | \`${j.scenarioSource}\` |`,
+    `| Started / ended | ${t(j.startedAt)} / ${t(j.endedAt)} |`,
+    `| Profile | ${j.profile ?? "—"} (${j.profileReason ?? ""}) |`,
+    `| Fault | ${j.fault ? `${j.fault.kind}: ${j.fault.detail ?? ""}` : "—"} |`,
+    `| Time to detect | ${j.detection.secondsToDetect !== undefined ? `${j.detection.secondsToDetect.toFixed(1)} s (lower bound ${j.detection.lowerBoundSeconds} s)` : "not detected"} |`,
+    `| Time to notify | ${j.notification?.secondsToNotify !== undefined ? `${j.notification.secondsToNotify.toFixed(1)} s after firing` : "—"} |`,
+    `| Time to recover | ${j.recovery.secondsToRecover !== undefined ? `${j.recovery.secondsToRecover.toFixed(1)} s after the fault` : "not recovered"} |`,
+    "",
+  );
+  if (j.timing) {
+    out.push(
+      `Drill timing: scrape ${j.timing.scrapeIntervalSeconds} s, evaluation ${j.timing.evaluationIntervalSeconds} s, alert \`for\` ${j.timing.alertForSeconds} s` +
+        (j.timing.productionAlertFor ? ` (production rule: \`for: ${j.timing.productionAlertFor}\`)` : "") + ".",
+      "",
+    );
+  }
+
+  out.push("## Findings", "");
+  if (j.findings.length === 0) out.push("None.", "");
+  for (const f of j.findings) {
+    out.push(`- ${f.acknowledged ? "**Known finding** (declared in the scenario)" : "**FINDING**"} — ${f.phase}${f.step ? ` step ${f.step}` : ""}: ${f.summary}`);
+  }
+  out.push("");
+
+  out.push("## Timeline", "", "| time (UTC) | event |", "|---|---|");
+  const events: [string, string][] = [];
+  for (const p of j.phases) events.push([p.startedAt, `phase **${p.name}** ${p.status}${p.detail ? `: ${p.detail.split("\n")[0]}` : ""}`]);
+  if (j.fault?.injectedAt) events.push([j.fault.injectedAt, `fault injected: ${j.fault.detail ?? j.fault.kind}`]);
+  if (j.detection.pendingAt) events.push([j.detection.pendingAt, `alert ${j.detection.alert} pending`]);
+  if (j.detection.firedAt) events.push([j.detection.firedAt, `detected: ${j.detection.alert ?? j.detection.query ?? ""}`]);
+  if (j.notification?.deliveredAt) events.push([j.notification.deliveredAt, `notification delivered to ${j.notification.receiver}`]);
+  for (const s of j.steps) if (s.startedAt) events.push([s.startedAt, `step ${s.id} ${s.result} (${s.mode})`]);
+  if (j.recovery.recoveredAt) events.push([j.recovery.recoveredAt, "recovered: every recovery check holds"]);
+  if (j.recovery.alertResolvedAt) events.push([j.recovery.alertResolvedAt, `alert ${j.detection.alert} resolved`]);
+  if (j.fault?.revertedAt) events.push([j.fault.revertedAt, "fault reverted by the harness (cleanup, not recovery)"]);
+  events.sort((a, b) => a[0].localeCompare(b[0]));
+  for (const [at, what] of events) out.push(`| ${t(at)} | ${what.replace(/\|/g, "\\|")} |`);
+  out.push("");
+
+  out.push("## Detection", "");
+  out.push(j.detection.query ? fence(j.detection.query) : "No machine-checkable detection in this section.", "");
+  if (j.detection.inactiveBeforeFault !== undefined) out.push(`Inactive before the fault: ${j.detection.inactiveBeforeFault ? "yes" : "NO"}.`, "");
+  for (const c of j.symptoms) out.push(`- symptom ${c.passed ? "observed" : "NOT observed"}: ${c.check} — ${c.detail}`);
+  out.push("");
+
+  out.push("## Runbook steps", "");
+  out.push("| step | mode | result | exit | seconds | note |", "|---|---|---|---|---|---|");
+  for (const s of j.steps) {
+    const note = (s.result === "skipped" ? s.reason : s.failures?.join("; ") ?? (s.mode === "adapted" ? s.reason : "")) ?? "";
+    out.push(`| ${s.id} ${s.title} | ${s.mode} | ${s.result.toUpperCase()} | ${s.exitCode ?? "—"} | ${s.seconds?.toFixed(1) ?? "—"} | ${note.replace(/\n/g, " ").replace(/\|/g, "\\|")} |`);
+  }
+  out.push("");
+  for (const s of j.steps) {
+    if (s.result === "skipped") continue;
+    out.push(`### Step ${s.id}: ${s.title} (${s.mode}, ${s.location})`, "");
+    if (s.mode === "adapted" && s.reason) out.push(`Adapted: ${s.reason}`, "");
+    out.push("Ran:", fence(s.command ?? ""), "");
+    if (s.stdout?.trim()) out.push("stdout (last 40 lines):", fence(tail(s.stdout)), "");
+    if (s.stderr?.trim()) out.push("stderr (last 40 lines):", fence(tail(s.stderr)), "");
+    if (s.refusals?.length) out.push(`Scope guard refused: ${s.refusals.join("; ")}`, "");
+  }
+
+  out.push("## Recovery and integrity", "");
+  for (const c of j.recovery.checks) out.push(`- ${c.passed ? "✔" : "✘"} ${c.check} — ${c.detail}`);
+  for (const c of j.integrity) out.push(`- ${c.passed ? "✔" : "✘"} integrity ${c.check} — ${c.detail}`);
+  if (j.recoveryPoint) {
+    out.push(`- recovery point: last backup ${t(j.recoveryPoint.lastBackupAt)}, ${j.recoveryPoint.rowsWrittenSinceBackup} rows written since, ${j.recoveryPoint.rowsLost} rows lost`);
+  }
+  out.push("");
+
+  out.push("## What served each service", "", "| service | implementation | image | digest |", "|---|---|---|---|");
+  for (const i of j.implementations) out.push(`| ${i.service} | ${i.standIn ? "**STAND-IN**: " : ""}${i.note} | \`${i.image}\` | \`${i.digest.slice(0, 19)}…\` |`);
+  for (const l of j.leftOut) out.push(`| ${l.service} | left out: ${l.reason} | — | — |`);
+  out.push("");
+  if (j.engine) out.push(`Docker engine ${j.engine.serverVersion} (API ${j.engine.apiVersion}), Compose ${j.engine.compose}.`, "");
+  if (j.teardown) out.push(`Teardown: ${j.teardown.seconds.toFixed(1)} s, ${j.teardown.leftBehind} resources left behind.`, "");
+  return out.join("\n");
+}

@@ -1,0 +1,92 @@
+// The scenario file's shape (scenarios/scenario.schema.json is the checked contract;
+// these types mirror it for the engine).
+import type { StepAnnotation } from "../runbook/annotations.js";
+
+export type Duration = number | string;
+
+export interface HttpCheck {
+  service: string;
+  port: number;
+  path: string;
+  method?: "GET" | "HEAD" | "POST";
+  status?: number | number[];
+  /** Dot path into the JSON body -> expected value. */
+  json?: Record<string, unknown>;
+  bodyContains?: string;
+}
+
+export interface Check {
+  name: string;
+  http?: HttpCheck;
+  alert?: { name: string; state: "firing" | "pending" | "inactive" };
+  sql?: { query: string; equals?: unknown; error?: boolean };
+  shell?: { run: string; exit?: number; contains?: string };
+  /** How long the check may take to hold (it is polled). */
+  within?: Duration;
+}
+
+export interface FaultSpec {
+  kind: string;
+  [param: string]: unknown;
+}
+
+export interface KnownFinding {
+  id: string;
+  phase: "detect" | "runbook" | "recover" | "integrity";
+  step?: string;
+  summary: string;
+  /** Only expected in these profiles (e.g. a stand-in's limit). */
+  profiles?: ("upstream" | "airgapped")[];
+}
+
+export type IntegrityCheck = "documents-rows" | "documents-objects" | "search-index";
+
+export interface Detection {
+  alert?: string;
+  query?: string;
+  expectExit?: number;
+  expectOutput?: string;
+  symptoms?: Check[];
+}
+
+export interface ScenarioBody {
+  fault: FaultSpec;
+  detection: Detection;
+  steps: string[];
+  overrides?: Record<string, StepAnnotation>;
+  recovery: Check[];
+  integrity?: IntegrityCheck[];
+  knownFindings?: KnownFinding[];
+}
+
+export interface ScenarioFile extends ScenarioBody {
+  scenario: string;
+  title?: string;
+  description?: string;
+  runbook: { file: string; section: number };
+  needs?: string[];
+  seed?: { documents?: number };
+  timeouts?: { detect?: Duration; recover?: Duration; step?: Duration };
+  timing?: { scrapeInterval?: string; evaluationInterval?: string; alertFor?: string };
+  variants?: (Partial<ScenarioBody> & { name: string; description?: string })[];
+}
+
+/** One runnable drill: a scenario, or one variant of it, with the variant applied. */
+export interface Drill extends ScenarioFile {
+  /** `postgres-down` or `postgres-down:corrupted-data`. */
+  id: string;
+  variant?: string;
+  /** file:line of the scenario (or variant) in its YAML, for reports. */
+  source: string;
+  /** Line of each step override in the YAML, for annotation errors. */
+  overrideLines: Record<string, number>;
+}
+
+export function seconds(d: Duration | undefined, fallback: number): number {
+  if (d === undefined) return fallback;
+  if (typeof d === "number") return d;
+  const m = /^(\d+)(ms|s|m)$/.exec(d);
+  if (!m) throw new Error(`bad duration "${d}"`);
+  const n = Number(m[1]);
+  return m[2] === "ms" ? n / 1000 : m[2] === "m" ? n * 60 : n;
+}
