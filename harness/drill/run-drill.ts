@@ -295,7 +295,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         bus.emit({ type: "step-end", step: rec });
         if (rec.result === "failed") {
           failed = true;
-          finding("runbook", `step ${step.id} (${step.title}) failed: ${rec.failures?.join("; ") ?? `exit ${rec.exitCode}`}`, step.id);
+          const said = (rec.stderr ?? "").trim().split("\n").pop() ?? "";
+          finding("runbook", `step ${step.id} (${step.title}) failed: ${rec.failures?.join("; ") ?? `exit ${rec.exitCode}`}${said ? ` — it said: ${said}` : ""}`, step.id);
         }
       }
       return failed ? "failed" : "passed";

@@ -11,6 +11,7 @@ const opts = {
   hostDiskSize: "64m",
   hostDiskVolumes: ["app-logs"],
   mountOverrides: { "./config/prometheus": "/tmp/derived-prom" },
+  hostPort: (service: string, port: number) => 40000 + port - (service === "caddy" ? 0 : 1),
 };
 
 describe("production compose file", () => {
@@ -49,9 +50,9 @@ describe("drill-derived compose file", () => {
     expect(derived.services.caddy?.build).toBeUndefined();
   });
 
-  it("publishes ports on ephemeral loopback ports", () => {
-    expect(derived.services.caddy?.ports).toEqual(["127.0.0.1::8080"]);
-    expect(derived.services.postgresql?.ports).toEqual(["127.0.0.1::5432"]);
+  it("publishes ports on the drill's own loopback ports", () => {
+    expect(derived.services.caddy?.ports).toEqual(["127.0.0.1:48080:8080"]);
+    expect(derived.services.postgresql?.ports).toEqual(["127.0.0.1:45431:5432"]);
     expect(containerPort("127.0.0.1:9090:9090")).toBe("9090");
   });
 

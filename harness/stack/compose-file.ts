@@ -65,6 +65,12 @@ export interface DeriveOptions {
    * one host-disk volume, so filling "the disk" hits them as it would in production.
    */
   hostDiskVolumes?: string[];
+  /**
+   * The loopback host port for a service's published port. Fixed per drill (not left
+   * to Docker) so a restarted or recreated container keeps its address; without it
+   * the engine assigns a new ephemeral port on every restart.
+   */
+  hostPort: (service: string, containerPort: number) => number;
   /** Drill-only services (e.g. the alert webhook standing for Slack), labelled like the rest. */
   extraServices?: Record<string, ComposeService>;
   /** Replacement bind-mount sources, keyed by the production source (e.g. a derived config dir). */
@@ -104,8 +110,8 @@ export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): Comp
     out.image = opts.images[name];
     out.container_name = `${opts.project}-${name}`;
     out.labels = { ...(svc.labels ?? {}), ...labels, "io.runbook-drills.service": name };
-    // Ephemeral loopback ports: drills never collide with each other or a user's stack.
-    if (svc.ports) out.ports = svc.ports.map((p) => `127.0.0.1::${containerPort(p)}`);
+    // Free loopback ports picked per drill: drills never collide with each other or a user's stack.
+    if (svc.ports) out.ports = svc.ports.map((p) => `127.0.0.1:${opts.hostPort(name, Number(containerPort(p)))}:${containerPort(p)}`);
     if (svc.volumes) out.volumes = svc.volumes.map((v) => rewriteMount(v, opts));
     const envOverride = opts.environmentOverrides?.[name];
     if (envOverride) out.environment = { ...(svc.environment ?? {}), ...envOverride };

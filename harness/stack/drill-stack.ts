@@ -14,7 +14,8 @@ import { productionComposeFile, stateDir } from "../util/paths.js";
 import { implementationOf, type Implementation, type ProfileName } from "./catalog.js";
 import { chooseProfile, type ProfileChoice } from "./profile.js";
 import { ImageBuilder } from "./images.js";
-import { deriveDrillCompose, imageVariable, readComposeFile, type ComposeService } from "./compose-file.js";
+import { containerPort, deriveDrillCompose, imageVariable, readComposeFile, type ComposeService } from "./compose-file.js";
+import { freePort } from "./free-port.js";
 import { copyCaddyfile, deriveAlertmanagerConfig } from "./drill-config.js";
 import { derivePrometheusConfig, type DerivedPrometheusConfig, type PrometheusTiming } from "./prometheus-config.js";
 import { generateSecrets, type DrillSecrets } from "./secrets.js";
@@ -142,7 +143,25 @@ export class DrillStack {
     for (const d of prometheus?.droppedJobs ?? []) log(`stack: not scraping job ${d.job}: ${d.reason}`);
     const proxied = toxiproxyRoutes.filter((r) => served.has(r.service));
     const environmentOverrides = drillEnvironment(proxied.map((r) => r.service));
+    const extraServices = {
+      "alert-sink": alertSinkService(images["alert-sink"] ?? ""),
+      toxiproxy: toxiproxyService(images.toxiproxy ?? "", writeToxiproxyConfig(join(dir, "toxiproxy"), proxied)),
+    };
+    const hostPorts = new Map<string, number>();
+    for (const [service, svc] of Object.entries({ ...prod.services, ...extraServices })) {
+      for (const p of svc.ports ?? []) {
+        let port = await freePort();
+        while ([...hostPorts.values()].includes(port)) port = await freePort();
+        hostPorts.set(`${service}:${containerPort(p)}`, port);
+      }
+    }
     const derived = deriveDrillCompose(prod, {
+      hostPort: (service, port) => {
+        const found = hostPorts.get(`${service}:${port}`);
+        if (found === undefined) throw new Error(`no host port allocated for ${service}:${port}`);
+        return found;
+      },
+      extraServices,
       environmentOverrides,
       project,
       images,
@@ -154,10 +173,6 @@ export class DrillStack {
         ...(prometheus ? { "./config/prometheus": prometheus.dir } : {}),
         "./config/caddy/Caddyfile": copyCaddyfile(join(dir, "caddy")),
         "./config/alertmanager": deriveAlertmanagerConfig(join(dir, "alertmanager")).dir,
-      },
-      extraServices: {
-        "alert-sink": alertSinkService(images["alert-sink"] ?? ""),
-        toxiproxy: toxiproxyService(images.toxiproxy ?? "", writeToxiproxyConfig(join(dir, "toxiproxy"), proxied)),
       },
     });
     const composePath = join(dir, "docker-compose.yml");

@@ -1,0 +1,49 @@
+// `npm run bench:scenarios [-- --json] [names...]`
+// Runs each drill (warm: images are built by the first run) and prints wall time split
+// by phase, time-to-detect against its lower bound, and time-to-recover. Goals on these
+// machines (reported, not asserted): a warm drill <= 90 s; time-to-detect <= lower
+// bound + one scrape interval.
+import { parseArgs } from "node:util";
+import { loadAllDrills } from "../harness/scenario/load.js";
+import { EventBus } from "../harness/drill/events.js";
+import { runDrill } from "../harness/drill/run-drill.js";
+import { writeRunReports } from "../harness/report/run-dir.js";
+import { startShellForDrill } from "../harness/ops/drill-shell.js";
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: "boolean", default: false } } });
+const drills = loadAllDrills().filter((d) => positionals.length === 0 || positionals.includes(d.scenario) || positionals.includes(d.id));
+
+const rows = [];
+for (const drill of drills) {
+  process.stderr.write(`bench: ${drill.id}\n`);
+  const t0 = Date.now();
+  const { journal } = await runDrill({ drill, bus: new EventBus(), startShell: startShellForDrill });
+  const wallSeconds = (Date.now() - t0) / 1000;
+  writeRunReports(journal);
+  const phases = Object.fromEntries(
+    journal.phases.map((p) => [p.name, p.endedAt ? (Date.parse(p.endedAt) - Date.parse(p.startedAt)) / 1000 : 0]),
+  );
+  rows.push({
+    drill: drill.id,
+    status: journal.status,
+    wallSeconds,
+    phases,
+    secondsToDetect: journal.detection.secondsToDetect ?? null,
+    lowerBoundSeconds: journal.detection.lowerBoundSeconds ?? null,
+    scrapeIntervalSeconds: journal.timing?.scrapeIntervalSeconds ?? null,
+    secondsToRecover: journal.recovery.secondsToRecover ?? null,
+  });
+}
+
+if (values.json) {
+  console.log(JSON.stringify({ benchmark: "scenarios", goals: { warmDrillSecondsAtMost: 90, detectAtMostLowerBoundPlusOneScrape: true }, drills: rows }, null, 2));
+} else {
+  const names = ["stack-up", "steady-state", "inject", "detect", "notify", "symptoms", "runbook", "recover", "integrity", "teardown"];
+  console.log(`\n${"drill".padEnd(26)} ${"status".padEnd(7)} ${"wall".padStart(6)} ${names.map((n) => n.slice(0, 7).padStart(8)).join("")}  detect/bound  recover`);
+  for (const r of rows) {
+    const detect = r.secondsToDetect === null ? "—" : `${r.secondsToDetect.toFixed(1)}/${r.lowerBoundSeconds}`;
+    console.log(
+      `${r.drill.padEnd(26)} ${r.status.padEnd(7)} ${r.wallSeconds.toFixed(1).padStart(6)} ${names.map((n) => (r.phases[n] === undefined ? "—" : r.phases[n].toFixed(1)).padStart(8)).join("")}  ${detect.padStart(12)}  ${r.secondsToRecover === null ? "—" : r.secondsToRecover.toFixed(1)}`,
+    );
+  }
+}

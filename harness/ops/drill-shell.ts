@@ -1,0 +1,38 @@
+// The operator shell as the drill runner uses it (drill/shell.ts): the drill host's
+// disk mounted where the runbook's cleanup looks (/var/log), the drill's Caddyfile where
+// production keeps it (~/app/docker-compose/config/caddy), and the host's AWS CLI
+// credentials pointing at the drill's S3.
+import { join } from "node:path";
+import type { StartedDrillStack } from "../stack/drill-stack.js";
+import { hostDiskVolume } from "../stack/compose-file.js";
+import type { OperatorShellLike, ShellResult } from "../drill/shell.js";
+import { composeDirInShell, startOperatorShell } from "./operator-shell.js";
+import { silentLogger } from "../util/log.js";
+
+export async function startShellForDrill(stack: StartedDrillStack): Promise<OperatorShellLike> {
+  const env = stack.secrets.env;
+  const shell = await startOperatorShell(stack, {
+    log: silentLogger,
+    binds: [`${stack.project}_${hostDiskVolume}:/var/log`, `${join(stack.dir, "caddy")}:${composeDirInShell}/config/caddy`],
+    env: {
+      AWS_ACCESS_KEY_ID: env.MINIO_ROOT_USER ?? "",
+      AWS_SECRET_ACCESS_KEY: env.MINIO_ROOT_PASSWORD ?? "",
+      AWS_DEFAULT_REGION: "us-east-1",
+    },
+  });
+  let n = 0;
+  return {
+    async run(script, timeoutSeconds, stepId, onOutput): Promise<ShellResult> {
+      const r = await shell.runStep({ id: stepId ?? `check-${++n}`, script, timeoutSeconds, onOutput });
+      return {
+        exitCode: r.exitCode,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        seconds: r.seconds,
+        timedOut: r.timedOut,
+        refusals: r.refusals.map((x) => `${x.method} ${x.path}: ${x.reason}`),
+      };
+    },
+    close: () => shell.close(),
+  };
+}

@@ -1,0 +1,246 @@
+// The scope guard's policy without an engine: a fake listing stands for the drill's
+// labelled containers and networks.
+import { describe, expect, it } from "vitest";
+import { DrillScope, type EngineLookup } from "./drill-scope.js";
+import { withLabelFilter } from "./engine-filters.js";
+import { decide, narrowAnswer, type ApiRequest, type Decision } from "./scope-rules.js";
+import { splitUrl } from "./scope-guard.js";
+import { dotEnv, localForwards, referencedVariables } from "./operator-shell.js";
+import { tarArchive } from "./tar.js";
+
+const project = "drill-20261128t133958-5a5a";
+const label = `io.runbook-drills.project=${project}`;
+const pgId = "27d2ef1def9b" + "a".repeat(52);
+const netId = "b94a83d9ecfd" + "b".repeat(52);
+const anonVolume = "c".repeat(64);
+
+const lookup: EngineLookup = {
+  containers: async () => [
+    { id: pgId, names: [`${project}-postgresql`], volumes: [`${project}_postgres-data`] },
+    { id: "d".repeat(64), names: [`${project}-caddy`], volumes: [anonVolume] },
+    { id: "e".repeat(64), names: [`${project}-operator-shell`], volumes: [] },
+  ],
+  networks: async () => [{ id: netId, name: `${project}_app-network` }],
+};
+
+function scope(): DrillScope {
+  return new DrillScope({
+    project,
+    productionProject: "docker-compose",
+    services: ["postgresql", "caddy", "minio"],
+    hiddenContainers: [`${project}-operator-shell`],
+    lookup,
+  });
+}
+
+const labels = { "io.runbook-drills.project": project, "io.runbook-drills.owner-pid": "42" };
+
+function request(method: string, url: string, body?: unknown): Promise<Decision> {
+  const { path, query } = splitUrl(url);
+  const req: ApiRequest = { method, path, query, body };
+  return decide(req, { scope: scope(), labels });
+}
+
+function forwarded(d: Decision): Extract<Decision, { kind: "forward" }> {
+  if (d.kind !== "forward") throw new Error(`expected forward, got ${JSON.stringify(d)}`);
+  return d;
+}
+
+describe("scope guard: names", () => {
+  it("maps production container names onto the drill's", async () => {
+    expect(forwarded(await request("DELETE", "/v1.41/containers/postgresql?force=1")).path).toBe(`/containers/${project}-postgresql`);
+    expect(forwarded(await request("POST", "/containers/minio/restart")).path).toBe(`/containers/${project}-minio/restart`);
+    expect(forwarded(await request("GET", "/v1.38/containers/caddy/logs?tail=100")).path).toBe(`/containers/${project}-caddy/logs`);
+  });
+
+  it("passes the drill's own names and resolves ID prefixes to full IDs", async () => {
+    expect(forwarded(await request("GET", `/containers/${project}-postgresql/json`)).path).toBe(`/containers/${project}-postgresql/json`);
+    expect(forwarded(await request("POST", "/containers/27d2ef/stop")).path).toBe(`/containers/${pgId}/stop`);
+  });
+
+  it("refuses other containers, and the operator shell itself", async () => {
+    const d = await request("DELETE", "/containers/some-unrelated-name?force=1");
+    expect(d).toEqual({ kind: "refuse", reason: `container "some-unrelated-name" is not one of drill ${project}'s containers` });
+    expect((await request("POST", `/containers/${project}-operator-shell/kill`)).kind).toBe("refuse");
+    expect((await request("POST", "/containers/ffff/stop")).kind).toBe("refuse");
+  });
+
+  it("maps compose volumes and networks of production onto the drill's", async () => {
+    expect(forwarded(await request("DELETE", "/v1.41/volumes/docker-compose_postgres-data")).path).toBe(`/volumes/${project}_postgres-data`);
+    expect(forwarded(await request("GET", "/networks/docker-compose_app-network")).path).toBe(`/networks/${project}_app-network`);
+    expect(forwarded(await request("GET", "/networks/b94a83")).path).toBe(`/networks/${netId}`);
+    expect(forwarded(await request("DELETE", `/volumes/${anonVolume}`)).path).toBe(`/volumes/${anonVolume}`);
+    expect((await request("DELETE", "/volumes/postgres-data")).kind).toBe("refuse");
+    expect((await request("DELETE", "/networks/bridge")).kind).toBe("refuse");
+  });
+
+  it("answers an inspect of what is not the drill's with not found (compose probes legacy names)", async () => {
+    expect(await request("GET", "/v1.38/networks/drill20261128t1339585a5a_app-network")).toMatchObject({ kind: "answer", status: 404 });
+    expect(await request("GET", "/v1.41/volumes/drill20261128t1339585a5a_postgres-data")).toMatchObject({ kind: "answer", status: 404 });
+    expect(await request("GET", "/v1.41/containers/some-unrelated-name/json")).toEqual({
+      kind: "answer",
+      status: 404,
+      body: { message: "No such container: some-unrelated-name" },
+    });
+    expect(await request("GET", "/v1.41/plugins/some-unrelated-name/json")).toMatchObject({ kind: "answer", status: 404 });
+    // Mutations and streams are refused, not hidden.
+    expect((await request("GET", "/v1.41/containers/some-unrelated-name/logs")).kind).toBe("refuse");
+  });
+
+  it("refuses names that are no Docker names (encoded slashes, dots)", async () => {
+    expect((await request("DELETE", `/containers/${project}-x%2F..%2F..%2Fimages%2Fdebian`)).kind).toBe("refuse");
+    expect((await request("DELETE", `/volumes/${project}_x%2F..%2Fy`)).kind).toBe("refuse");
+    expect((await request("DELETE", "/networks/..")).kind).toBe("refuse");
+  });
+});
+
+describe("scope guard: listings and prunes", () => {
+  it("narrows listings and prunes to the drill's label", async () => {
+    for (const [method, url] of [
+      ["GET", "/v1.41/containers/json?all=1"],
+      ["GET", "/volumes"],
+      ["GET", "/networks"],
+      ["POST", "/containers/prune"],
+      ["POST", "/volumes/prune"],
+      ["POST", "/networks/prune"],
+      ["POST", "/images/prune?filters=%7B%22dangling%22%3A%7B%22false%22%3Atrue%7D%7D"],
+      ["GET", "/events?since=1"],
+    ] as const) {
+      const filters = JSON.parse(forwarded(await request(method, url)).query.get("filters") ?? "{}") as { label: Record<string, boolean> };
+      expect(filters.label, `${method} ${url}`).toEqual({ [label]: true });
+    }
+  });
+
+  it("hides the operator shell from listings and narrows `system df` to the drill", async () => {
+    const shellRow = { Names: [`/${project}-operator-shell`], Labels: { "io.runbook-drills.project": project } };
+    const pgRow = { Names: [`/${project}-postgresql`], Labels: { "io.runbook-drills.project": project } };
+    expect(narrowAnswer("hide-containers", [shellRow, pgRow], scope())).toEqual([pgRow]);
+    expect(forwarded(await request("GET", "/v1.41/system/df")).effect).toBe("narrow-disk-usage");
+    const net = { Name: `${project}_app-network`, Containers: { e: { Name: `${project}-operator-shell` }, a: { Name: `${project}-postgresql` } } };
+    expect(forwarded(await request("GET", "/networks/docker-compose_app-network")).effect).toBe("hide-network-members");
+    expect(narrowAnswer("hide-network-members", net, scope())).toEqual({ ...net, Containers: { a: { Name: `${project}-postgresql` } } });
+    const df = narrowAnswer(
+      "narrow-disk-usage",
+      {
+        LayersSize: 1,
+        Containers: [shellRow, pgRow, { Names: ["/postgresql"], Labels: {} }],
+        Volumes: [{ Name: "docker-compose_postgres-data", Labels: null }, { Name: `${project}_postgres-data`, Labels: { "io.runbook-drills.project": project } }],
+        Images: [{ Labels: { "io.runbook-drills.image": "postgresql" } }, { Labels: null }],
+        BuildCache: [{ ID: "x" }],
+      },
+      scope(),
+    );
+    expect(df).toEqual({
+      LayersSize: 1,
+      Containers: [pgRow],
+      Volumes: [{ Name: `${project}_postgres-data`, Labels: { "io.runbook-drills.project": project } }],
+      Images: [{ Labels: { "io.runbook-drills.image": "postgresql" } }],
+      BuildCache: [],
+    });
+  });
+
+  it("answers a build-cache prune without touching the shared cache", async () => {
+    expect(await request("POST", "/build/prune?all=1")).toEqual({ kind: "answer", status: 200, body: { CachesDeleted: [], SpaceReclaimed: 0 } });
+  });
+
+  it("merges with the caller's filters in their own JSON shape", () => {
+    expect(JSON.parse(withLabelFilter('{"dangling":{"false":true}}', "a=b"))).toEqual({ dangling: { false: true }, label: { "a=b": true } });
+    expect(JSON.parse(withLabelFilter('{"label":["com.docker.compose.project=x"]}', "a=b"))).toEqual({
+      label: ["com.docker.compose.project=x", "a=b"],
+    });
+    expect(JSON.parse(withLabelFilter('{"status":["exited"]}', "a=b"))).toEqual({ status: ["exited"], label: ["a=b"] });
+    expect(JSON.parse(withLabelFilter(null, "a=b"))).toEqual({ label: { "a=b": true } });
+  });
+});
+
+describe("scope guard: creates and the rest", () => {
+  it("lets compose create the drill's containers, mapping volumes and networks, stamping labels", async () => {
+    const d = forwarded(
+      await request("POST", `/v1.38/containers/create?name=${project}-postgresql`, {
+        Image: "x",
+        Labels: { "com.docker.compose.project": project },
+        HostConfig: {
+          Binds: ["docker-compose_postgres-data:/var/lib/postgresql/data:rw", "/work/stack/config:/etc/x:ro"],
+          NetworkMode: "docker-compose_app-network",
+        },
+        NetworkingConfig: { EndpointsConfig: { "docker-compose_app-network": { Aliases: ["postgresql"] } } },
+      }),
+    );
+    const body = d.body as { Labels: Record<string, string>; HostConfig: { Binds: string[]; NetworkMode: string }; NetworkingConfig: { EndpointsConfig: object } };
+    expect(body.Labels).toMatchObject(labels);
+    expect(body.HostConfig.Binds).toEqual([`${project}_postgres-data:/var/lib/postgresql/data:rw`, "/work/stack/config:/etc/x:ro"]);
+    expect(body.HostConfig.NetworkMode).toBe(`${project}_app-network`);
+    expect(Object.keys(body.NetworkingConfig.EndpointsConfig)).toEqual([`${project}_app-network`]);
+  });
+
+  it("maps a production name given to docker run --name", async () => {
+    expect(forwarded(await request("POST", "/containers/create?name=postgresql", { Image: "x" })).query.get("name")).toBe(`${project}-postgresql`);
+  });
+
+  it("refuses creates outside the drill", async () => {
+    expect((await request("POST", "/containers/create", { Image: "debian:bookworm" })).kind).toBe("refuse");
+    expect((await request("POST", "/containers/create?name=other", { Image: "x" })).kind).toBe("refuse");
+    const outsiderVolume = await request("POST", `/containers/create?name=${project}-x`, { Image: "x", HostConfig: { Binds: ["precious:/data"] } });
+    expect(outsiderVolume).toEqual({ kind: "refuse", reason: `volume "precious" is not one of drill ${project}'s volumes` });
+    expect((await request("POST", "/volumes/create", { Name: "precious" })).kind).toBe("refuse");
+    expect(forwarded(await request("POST", "/volumes/create", { Name: "docker-compose_postgres-data" })).body).toMatchObject({
+      Name: `${project}_postgres-data`,
+      Labels: labels,
+    });
+    expect(forwarded(await request("POST", "/networks/create", { Name: `${project}_app-network` })).effect).toBe("network-created");
+  });
+
+  it("lets exec instances be started only when created through the guard", async () => {
+    const s = scope();
+    const start = (id: string) => decide({ method: "POST", path: `/exec/${id}/start`, query: new URLSearchParams() }, { scope: s, labels });
+    expect((await start("f".repeat(64))).kind).toBe("refuse");
+    s.addExec("f".repeat(64));
+    expect((await start("f".repeat(64))).kind).toBe("forward");
+  });
+
+  it("refuses images, builds, swarm and plugins", async () => {
+    for (const [method, url] of [
+      ["DELETE", "/images/runbook-drills/postgresql:abc"],
+      ["POST", "/images/create?fromImage=debian"],
+      ["POST", "/build?t=x"],
+      ["POST", "/swarm/init"],
+      ["POST", "/plugins/pull"],
+      ["GET", "/secrets"],
+      ["POST", "/containers/postgresql/checkpoints"],
+    ] as const) {
+      expect((await request(method, url)).kind, `${method} ${url}`).toBe("refuse");
+    }
+    expect(forwarded(await request("GET", "/images/runbook-drills/postgresql:abc/json")).path).toBe("/images/runbook-drills/postgresql:abc/json");
+  });
+});
+
+describe("operator shell helpers", () => {
+  it("forwards the production host's published ports of served services", () => {
+    const prod = {
+      services: {
+        caddy: { ports: ["8080:8080"] },
+        prometheus: { ports: ["127.0.0.1:9090:9090"] },
+        minio: { ports: ["127.0.0.1:9000:9000"] },
+        alertmanager: {},
+      },
+    };
+    expect(localForwards(prod, new Set(["caddy", "prometheus", "alertmanager"]))).toEqual(["8080:caddy:8080", "9090:prometheus:9090"]);
+  });
+
+  it("finds the variables a compose file interpolates, not $$ escapes", () => {
+    const vars = referencedVariables('a: ${POSTGRES_PASSWORD:?}\nb: ${X_IMAGE:-x}\nc: "$$MINIO_ROOT_USER"\nd: $PLAIN');
+    expect([...vars].sort()).toEqual(["PLAIN", "POSTGRES_PASSWORD", "X_IMAGE"]);
+  });
+
+  it("writes a .env compose reads literally", () => {
+    expect(dotEnv({ A: "abc/+=", B: "has space" })).toBe("A=abc/+=\nB='has space'\n");
+    expect(() => dotEnv({ C: "it's" })).toThrow(/quote/);
+  });
+
+  it("writes a tar the engine accepts (ustar headers, 512-byte blocks)", () => {
+    const tar = tarArchive([{ path: "app/" }, { path: "app/f", content: "hello" }]);
+    expect(tar.length).toBe(512 + 512 + 512 + 1024);
+    expect(tar.subarray(257, 262).toString()).toBe("ustar");
+    expect(tar.subarray(1024, 1029).toString()).toBe("hello");
+  });
+});

@@ -1,0 +1,420 @@
+// The scope guard's policy: for one Docker Engine API request, forward it (its names
+// mapped onto the drill's, listings and prunes narrowed to the drill's label), answer
+// it here, or refuse it with a reason. Transport lives in engine-proxy.ts; this file
+// decides only, so every rule can be tested without an engine.
+import { withLabelFilter } from "./engine-filters.js";
+import type { DrillScope } from "./drill-scope.js";
+import { labelProject } from "../stack/compose-file.js";
+import { imageLabel } from "../stack/images.js";
+
+export interface ApiRequest {
+  method: string;
+  /** Path without the `/v1.xx` prefix, still URL-encoded. */
+  path: string;
+  query: URLSearchParams;
+  /** The JSON body, parsed, when the request has one. */
+  body?: unknown;
+}
+
+/** What the guard must do besides forwarding. */
+export type Effect =
+  /** Drop the harness's own containers from a container listing. */
+  | "hide-containers"
+  /** Drop the harness's own containers from a network's members. */
+  | "hide-network-members"
+  /** Narrow `docker system df` to the drill's containers and volumes and the image cache. */
+  | "narrow-disk-usage"
+  /** Remember the exec ID the engine answers with. */
+  | "record-exec"
+  /** May remove one of the drill's networks (the operator shell steps off it first). */
+  | "network-removal"
+  /** Created one of the drill's networks (the operator shell joins it). */
+  | "network-created"
+  /** Created, renamed or removed a container: cached listings are stale. */
+  | "containers-changed";
+
+export type Decision =
+  | { kind: "forward"; path: string; query: URLSearchParams; body?: unknown; effect?: Effect }
+  | { kind: "answer"; status: number; body: unknown }
+  | { kind: "refuse"; reason: string };
+
+export interface RuleContext {
+  scope: DrillScope;
+  /** Labels stamped on whatever is created through the guard, so teardown sweeps it. */
+  labels: Readonly<Record<string, string>>;
+}
+
+const refuse = (reason: string): Decision => ({ kind: "refuse", reason });
+/**
+ * What the engine says of a name it does not have. Inspecting something that is not
+ * the drill's answers this rather than a refusal: within the drill it does not exist,
+ * compose probes names expecting the 404, and `docker inspect NAME` tries container,
+ * image, network and volume in turn, going on only after a "not found".
+ */
+const notFound = (kind: "container" | "volume" | "network", name: string): Decision => ({
+  kind: "answer",
+  status: 404,
+  body: {
+    message:
+      kind === "container" ? `No such container: ${name}` : kind === "volume" ? `get ${name}: no such volume` : `network ${name} not found`,
+  },
+});
+
+const segmentsOf = (path: string): string[] => path.split("/").slice(1).map((s) => decodeURIComponent(s));
+const pathOf = (...segments: string[]): string => "/" + segments.map((s) => encodeURIComponent(s)).join("/");
+
+function narrowed(req: ApiRequest, label: string): URLSearchParams {
+  const query = new URLSearchParams(req.query);
+  query.set("filters", withLabelFilter(req.query.get("filters"), label));
+  return query;
+}
+
+const forward = (req: ApiRequest, extra: Partial<Extract<Decision, { kind: "forward" }>> = {}): Decision => ({
+  kind: "forward",
+  path: req.path,
+  query: req.query,
+  ...extra,
+});
+
+export async function decide(req: ApiRequest, ctx: RuleContext): Promise<Decision> {
+  const segments = segmentsOf(req.path);
+  const [root = "", ...rest] = segments;
+  const read = req.method === "GET" || req.method === "HEAD";
+  switch (root) {
+    case "_ping":
+    case "version":
+    case "info":
+      // Engine-wide facts, read-only (`docker info` counts every container on the engine).
+      if (read && rest.length === 0) return forward(req);
+      break;
+    case "system":
+      if (read && rest.join("/") === "df") return forward(req, { effect: "narrow-disk-usage" });
+      break;
+    case "events":
+      if (read && rest.length === 0) return forward(req, { query: narrowed(req, ctx.scope.projectLabel) });
+      break;
+    case "containers":
+      return containers(req, rest, ctx);
+    case "exec":
+      return execs(req, rest, ctx);
+    case "volumes":
+      return volumes(req, rest, ctx);
+    case "networks":
+      return networks(req, rest, ctx);
+    case "images":
+      return images(req, rest, ctx);
+    case "plugins":
+      // A drill has no plugins: listing shows none and inspecting finds none (generic
+      // `docker inspect NAME` asks for a plugin last). Anything else is refused below.
+      if (req.method === "GET" && rest.length === 0) return { kind: "answer", status: 200, body: [] };
+      if (req.method === "GET" && rest.length >= 2 && rest[rest.length - 1] === "json") {
+        return { kind: "answer", status: 404, body: { message: `plugin "${rest.slice(0, -1).join("/")}" not found` } };
+      }
+      break;
+    case "build":
+      // The build cache is shared by every drill (and the image cache behind it): a
+      // prune leaves it alone and says so, rather than failing `docker system prune`.
+      if (req.method === "POST" && rest.join("/") === "prune") {
+        return { kind: "answer", status: 200, body: { CachesDeleted: [], SpaceReclaimed: 0 } };
+      }
+      return refuse("building images is outside a drill's scope (images are the drills' shared build cache)");
+  }
+  return refuse(`${req.method} /${root} is not scoped to drill ${ctx.scope.project}`);
+}
+
+// --- containers ---------------------------------------------------------------------
+
+const containerActions: Readonly<Record<string, ReadonlySet<string>>> = {
+  GET: new Set(["json", "top", "logs", "changes", "export", "stats", "archive"]),
+  HEAD: new Set(["archive"]),
+  PUT: new Set(["archive"]),
+  POST: new Set(["start", "stop", "restart", "kill", "pause", "unpause", "wait", "resize", "update", "rename", "attach", "exec"]),
+};
+
+async function containers(req: ApiRequest, rest: string[], ctx: RuleContext): Promise<Decision> {
+  const { scope } = ctx;
+  const [first = "", ...more] = rest;
+  if (more.length === 0) {
+    if (req.method === "GET" && first === "json") {
+      return forward(req, { query: narrowed(req, scope.projectLabel), effect: "hide-containers" });
+    }
+    if (req.method === "POST" && first === "prune") {
+      return forward(req, { query: narrowed(req, scope.projectLabel), effect: "containers-changed" });
+    }
+    if (req.method === "POST" && first === "create") return createContainer(req, ctx);
+  }
+  const action = more.join("/");
+  const allowed = action === "" ? req.method === "DELETE" : containerActions[req.method]?.has(action) === true;
+  if (!allowed) return refuse(`${req.method} on a container's ${action || "root"} is not scoped to drill ${scope.project}`);
+  const target = await scope.container(first);
+  if (target === undefined && req.method === "GET" && action === "json") return notFound("container", first);
+  if (target === undefined) return refuse(`container "${first}" is not one of drill ${scope.project}'s containers`);
+  const path = pathOf("containers", target, ...more);
+  if (action === "exec") return forward(req, { path, effect: "record-exec" });
+  if (action === "rename") {
+    const query = new URLSearchParams(req.query);
+    const name = query.get("name");
+    if (name) query.set("name", scope.containerName(name));
+    return forward(req, { path, query, effect: "containers-changed" });
+  }
+  const changes = req.method === "DELETE" ? { effect: "containers-changed" as const } : {};
+  return forward(req, { path, ...changes });
+}
+
+interface ContainerCreateBody {
+  Labels?: Record<string, string> | null;
+  HostConfig?: {
+    Binds?: string[] | null;
+    Mounts?: { Type?: string; Source?: string }[] | null;
+    NetworkMode?: string;
+    VolumesFrom?: string[] | null;
+    Links?: string[] | null;
+    PidMode?: string;
+    [key: string]: unknown;
+  } | null;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, unknown> | null } | null;
+  [key: string]: unknown;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Allowed only in the drill's namespace or with its label; references are mapped and checked. */
+async function createContainer(req: ApiRequest, ctx: RuleContext): Promise<Decision> {
+  const { scope } = ctx;
+  if (!isObject(req.body)) return refuse("container create without a JSON body");
+  const body = structuredClone(req.body) as ContainerCreateBody;
+  const query = new URLSearchParams(req.query);
+  const requested = query.get("name") ?? "";
+  const name = requested ? scope.containerName(requested) : "";
+  const labelled = body.Labels?.[labelProject];
+  if (labelled !== undefined && labelled !== scope.project) {
+    return refuse(`container create labelled for another drill (${labelProject}=${labelled})`);
+  }
+  if (!scope.ownsName(name) && labelled !== scope.project) {
+    return refuse(
+      `container create outside drill ${scope.project} (name "${requested}" is not ${scope.project}-*, ` +
+        `and the labels lack ${scope.projectLabel})`,
+    );
+  }
+  if (name) query.set("name", name);
+  body.Labels = { ...(body.Labels ?? {}), ...ctx.labels };
+
+  const host = body.HostConfig ?? {};
+  if (host.PidMode === "host") return refuse("a container in the host's PID namespace is outside a drill's scope");
+  const binds: string[] = [];
+  for (const bind of host.Binds ?? []) {
+    const [source = "", ...tail] = bind.split(":");
+    // Absolute sources are host paths (the drill's config files); others name volumes.
+    if (source.startsWith("/")) {
+      binds.push(bind);
+      continue;
+    }
+    const volume = await scope.volume(source);
+    if (volume === undefined) return refuse(`volume "${source}" is not one of drill ${scope.project}'s volumes`);
+    binds.push([volume, ...tail].join(":"));
+  }
+  if (host.Binds) host.Binds = binds;
+  for (const mount of host.Mounts ?? []) {
+    if (mount.Type !== "volume" || !mount.Source) continue;
+    const volume = await scope.volume(mount.Source);
+    if (volume === undefined) return refuse(`volume "${mount.Source}" is not one of drill ${scope.project}'s volumes`);
+    mount.Source = volume;
+  }
+  const volumesFrom: string[] = [];
+  for (const spec of host.VolumesFrom ?? []) {
+    const [ref = "", mode] = spec.split(":");
+    const target = await scope.container(ref);
+    if (target === undefined) return refuse(`container "${ref}" is not one of drill ${scope.project}'s containers`);
+    volumesFrom.push(mode ? `${target}:${mode}` : target);
+  }
+  if (host.VolumesFrom) host.VolumesFrom = volumesFrom;
+  const links: string[] = [];
+  for (const spec of host.Links ?? []) {
+    const [ref = "", alias] = spec.split(":");
+    const target = await scope.container(ref.replace(/^\//, ""));
+    if (target === undefined) return refuse(`container "${ref}" is not one of drill ${scope.project}'s containers`);
+    links.push(alias ? `${target}:${alias}` : target);
+  }
+  if (host.Links) host.Links = links;
+
+  const mode = await networkMode(host.NetworkMode, scope);
+  if (mode.refused) return refuse(mode.refused);
+  if (mode.value !== undefined) host.NetworkMode = mode.value;
+  const endpoints = body.NetworkingConfig?.EndpointsConfig;
+  if (endpoints && body.NetworkingConfig) {
+    const mapped: Record<string, unknown> = {};
+    for (const [net, config] of Object.entries(endpoints)) {
+      const m = await networkMode(net, scope);
+      if (m.refused) return refuse(m.refused);
+      mapped[m.value ?? net] = config;
+    }
+    body.NetworkingConfig.EndpointsConfig = mapped;
+  }
+  if (body.HostConfig) body.HostConfig = host;
+  return { kind: "forward", path: req.path, query, body, effect: "containers-changed" };
+}
+
+const builtinNetworks = new Set(["default", "bridge", "none"]);
+
+async function networkMode(mode: string | undefined, scope: DrillScope): Promise<{ value?: string; refused?: string }> {
+  if (mode === undefined || mode === "" || builtinNetworks.has(mode)) return { value: mode };
+  if (mode === "host") return { refused: "a container on the host's network is outside a drill's scope" };
+  if (mode.startsWith("container:")) {
+    const ref = mode.slice("container:".length);
+    const target = await scope.container(ref);
+    return target === undefined
+      ? { refused: `container "${ref}" is not one of drill ${scope.project}'s containers` }
+      : { value: `container:${target}` };
+  }
+  const net = await scope.network(mode);
+  return net === undefined ? { refused: `network "${mode}" is not one of drill ${scope.project}'s networks` } : { value: net };
+}
+
+// --- exec instances -----------------------------------------------------------------
+
+function execs(req: ApiRequest, rest: string[], ctx: RuleContext): Decision {
+  const [id = "", action = "", ...more] = rest;
+  const allowed =
+    more.length === 0 &&
+    ((req.method === "POST" && (action === "start" || action === "resize")) || (req.method === "GET" && action === "json"));
+  if (!allowed) return refuse(`${req.method} on an exec instance's ${action || "root"} is not supported by the scope guard`);
+  if (!ctx.scope.ownsExec(id)) return refuse(`exec instance ${id} was not created through the scope guard`);
+  return forward(req);
+}
+
+// --- volumes ------------------------------------------------------------------------
+
+interface CreateBody {
+  Name?: string;
+  Labels?: Record<string, string> | null;
+  [key: string]: unknown;
+}
+
+/** Volume and network create: allowed in the namespace or with the label; stamped with the drill's labels. */
+function createNamed(req: ApiRequest, ctx: RuleContext, kind: "volume" | "network"): Decision {
+  const { scope } = ctx;
+  if (!isObject(req.body)) return refuse(`${kind} create without a JSON body`);
+  const body = structuredClone(req.body) as CreateBody;
+  const requested = body.Name ?? "";
+  const name = scope.composeName(requested);
+  const labelled = body.Labels?.[labelProject];
+  if (labelled !== undefined && labelled !== scope.project) {
+    return refuse(`${kind} create labelled for another drill (${labelProject}=${labelled})`);
+  }
+  if (!scope.ownsName(name) && labelled !== scope.project) {
+    return refuse(
+      `${kind} create outside drill ${scope.project} (name "${requested}" is not ${scope.project}_*, ` +
+        `and the labels lack ${scope.projectLabel})`,
+    );
+  }
+  if (requested) body.Name = name;
+  body.Labels = { ...(body.Labels ?? {}), ...ctx.labels };
+  return forward(req, { body, effect: kind === "network" ? "network-created" : undefined });
+}
+
+async function volumes(req: ApiRequest, rest: string[], ctx: RuleContext): Promise<Decision> {
+  const { scope } = ctx;
+  const [first, ...more] = rest;
+  if (first === undefined) {
+    if (req.method === "GET") return forward(req, { query: narrowed(req, scope.projectLabel) });
+  } else if (more.length === 0) {
+    if (req.method === "POST" && first === "create") return createNamed(req, ctx, "volume");
+    if (req.method === "POST" && first === "prune") return forward(req, { query: narrowed(req, scope.projectLabel) });
+    if (req.method === "GET" || req.method === "DELETE") {
+      const volume = await scope.volume(first);
+      if (volume === undefined && req.method === "GET") return notFound("volume", first);
+      if (volume === undefined) return refuse(`volume "${first}" is not one of drill ${scope.project}'s volumes`);
+      return forward(req, { path: pathOf("volumes", volume) });
+    }
+  }
+  return refuse(`${req.method} ${req.path} is not scoped to drill ${scope.project}`);
+}
+
+// --- networks -----------------------------------------------------------------------
+
+interface ConnectBody {
+  Container?: string;
+  [key: string]: unknown;
+}
+
+async function networks(req: ApiRequest, rest: string[], ctx: RuleContext): Promise<Decision> {
+  const { scope } = ctx;
+  const [first, ...more] = rest;
+  if (first === undefined) {
+    if (req.method === "GET") return forward(req, { query: narrowed(req, scope.projectLabel) });
+    return refuse(`${req.method} ${req.path} is not scoped to drill ${scope.project}`);
+  }
+  if (more.length === 0 && req.method === "POST" && first === "create") return createNamed(req, ctx, "network");
+  if (more.length === 0 && req.method === "POST" && first === "prune") {
+    return forward(req, { query: narrowed(req, scope.projectLabel), effect: "network-removal" });
+  }
+  const action = more.join("/");
+  const known =
+    (action === "" && (req.method === "GET" || req.method === "DELETE")) ||
+    (req.method === "POST" && (action === "connect" || action === "disconnect"));
+  if (!known) return refuse(`${req.method} ${req.path} is not scoped to drill ${scope.project}`);
+  const net = await scope.network(first);
+  if (net === undefined && action === "" && req.method === "GET") return notFound("network", first);
+  if (net === undefined) return refuse(`network "${first}" is not one of drill ${scope.project}'s networks`);
+  const path = pathOf("networks", net, ...more);
+  if (action === "") return forward(req, { path, effect: req.method === "DELETE" ? "network-removal" : "hide-network-members" });
+  if (!isObject(req.body)) return refuse(`network ${action} without a JSON body`);
+  const body = structuredClone(req.body) as ConnectBody;
+  const container = await scope.container(body.Container ?? "");
+  if (container === undefined) return refuse(`container "${body.Container ?? ""}" is not one of drill ${scope.project}'s containers`);
+  body.Container = container;
+  return forward(req, { path, body });
+}
+
+// --- images -------------------------------------------------------------------------
+
+function images(req: ApiRequest, rest: string[], ctx: RuleContext): Decision {
+  const last = rest[rest.length - 1];
+  // Listing shows the drills' image cache; inspecting any image is read-only (compose
+  // inspects the image of every service it compares).
+  if (req.method === "GET" && rest.length === 1 && last === "json") {
+    return forward(req, { query: narrowed(req, imageLabel) });
+  }
+  if (req.method === "GET" && rest.length >= 2 && (last === "json" || last === "history")) return forward(req);
+  // Images are shared by every drill and are not labelled per project, so a prune is
+  // narrowed to a label no image carries: it reports nothing deleted.
+  if (req.method === "POST" && rest.length === 1 && last === "prune") {
+    return forward(req, { query: narrowed(req, ctx.scope.projectLabel) });
+  }
+  return refuse("images are the drills' shared build cache: removing, pulling, tagging or building them is outside a drill's scope");
+}
+
+// --- answers --------------------------------------------------------------------------
+
+interface Labelled {
+  Labels?: Record<string, string> | null;
+  Names?: string[];
+}
+
+/**
+ * Rewrite a successful answer the client must see narrowed: container listings and
+ * network members lose the harness's own containers; `system df` (which takes no
+ * filters) keeps the drill's containers and volumes and the image cache, and no build
+ * cache, so its totals and "reclaimable" figures speak of the drill.
+ */
+export function narrowAnswer(effect: Effect, answer: unknown, scope: DrillScope): unknown {
+  const ours = (x: Labelled) => x.Labels?.[labelProject] === scope.project && !scope.isHidden(x.Names ?? []);
+  if (effect === "hide-containers" && Array.isArray(answer)) {
+    return (answer as Labelled[]).filter((c) => !scope.isHidden(c.Names ?? []));
+  }
+  if (effect === "hide-network-members" && isObject(answer) && isObject(answer.Containers)) {
+    const members = Object.entries(answer.Containers).filter(([, m]) => !(isObject(m) && scope.isHidden([String(m.Name ?? "")])));
+    return { ...answer, Containers: Object.fromEntries(members) };
+  }
+  if (effect === "narrow-disk-usage" && isObject(answer)) {
+    const list = (key: string) => (Array.isArray(answer[key]) ? (answer[key] as Labelled[]) : []);
+    return {
+      ...answer,
+      Containers: list("Containers").filter(ours),
+      Volumes: list("Volumes").filter(ours),
+      Images: list("Images").filter((i) => i.Labels?.[imageLabel] !== undefined),
+      BuildCache: [],
+    };
+  }
+  return answer;
+}
