@@ -7,7 +7,7 @@ import { relative } from "node:path";
 import type { Drill } from "../scenario/types.js";
 import { seconds } from "../scenario/types.js";
 import { loadRunbook } from "../runbook/load.js";
-import { findSection } from "../runbook/parse.js";
+import { allSteps, findSection } from "../runbook/parse.js";
 import { mergeAnnotations, overrideAnnotations } from "../runbook/annotations.js";
 import { checkExpectation, resolveSteps, type ResolvedStep } from "../runbook/resolve.js";
 import { DrillStack, type StartedDrillStack } from "../stack/drill-stack.js";
@@ -105,9 +105,12 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     journal.runbook.revision = await runbookRevision(drill.runbook.file);
     if (!section) throw new Error(`${drill.source}: runbook ${drill.runbook.file} has no section ${drill.runbook.section}`);
     journal.runbook.title = section.title;
-    const missingSteps = drill.steps.filter((id) => !section.steps.some((s) => s.id === id));
+    // Steps come from the drill's section; a scenario may escalate to another
+    // section's step (e.g. 1.5 "Start services") when the section's own fail.
+    const known = allSteps(loaded.runbook).map((st) => st.id);
+    const missingSteps = drill.steps.filter((id) => !known.includes(id));
     if (missingSteps.length > 0) {
-      throw new Error(`${drill.source}: section ${section.number} of ${drill.runbook.file} has no step ${missingSteps.join(", ")} (it has ${section.steps.map((s) => s.id).join(", ")})`);
+      throw new Error(`${drill.source}: ${drill.runbook.file} has no step ${missingSteps.join(", ")} (section ${section.number} has ${section.steps.map((st) => st.id).join(", ")})`);
     }
     const absent = (drill.needs ?? []).filter((s) => implementationOf(profile.profile, s).kind === "absent");
     if (absent.length > 0) {
