@@ -134,7 +134,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   };
   const up = await phase("stack-up", async (rec) => {
     const t0 = Date.now();
-    stack = await new DrillStack({ profile: profile.profile, log, prometheusTiming: timing }).up();
+    stack = await new DrillStack({ profile, log, prometheusTiming: timing }).up();
     const r = stack.report;
     journal.bringUpSeconds = (Date.now() - t0) / 1000;
     journal.implementations = r.services;

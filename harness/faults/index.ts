@@ -6,6 +6,8 @@ import { caddyRoute } from "./caddy.js";
 import { searchWipe } from "./search.js";
 import { bucketDelete } from "./bucket.js";
 import { toxic } from "./toxic.js";
+import { scrapeBreak } from "./scrape.js";
+import { sesDeny } from "./ses.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -17,6 +19,8 @@ export const faults: Record<string, Fault> = {
   "search-wipe": searchWipe,
   "bucket-delete": bucketDelete,
   toxic,
+  "scrape-break": scrapeBreak,
+  "ses-deny": sesDeny,
 };
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";

@@ -28,8 +28,8 @@ import { PrometheusClient, waitForAllTargetsUp } from "../detect/prometheus.js";
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 
 export interface DrillStackOptions {
-  /** "upstream" or "airgapped"; chosen automatically when absent. */
-  profile?: string;
+  /** "upstream" or "airgapped" (or a choice already made, with its reason); automatic when absent. */
+  profile?: string | ProfileChoice;
   log?: Logger;
   /** Compose project name; unique per drill by default. */
   project?: string;
@@ -86,7 +86,7 @@ export class DrillStack {
     for (const s of swept) {
       log(`preflight: removed leftovers of crashed drill ${s.project}: ${[...s.containers, ...s.networks, ...s.volumes].length} resources`);
     }
-    const profile = await chooseProfile(this.opts.profile);
+    const profile = typeof this.opts.profile === "object" ? this.opts.profile : await chooseProfile(this.opts.profile);
     log(`profile: ${profile.profile} (${profile.reason})`);
     const t1 = Date.now();
 
@@ -176,7 +176,8 @@ export class DrillStack {
       },
     });
     const composePath = join(dir, "docker-compose.yml");
-    writeFileSync(composePath, `# Derived for drill ${project} from stack/docker-compose.yml; do not edit.\n${stringify(derived)}`);
+    // Every string quoted: compose v1 reads YAML 1.1, where a bare `no` is false.
+    writeFileSync(composePath, `# Derived for drill ${project} from stack/docker-compose.yml; do not edit.\n${stringify(derived, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" })}`);
 
     const secrets = generateSecrets();
     let env = new DockerComposeEnvironment(dir, "docker-compose.yml")

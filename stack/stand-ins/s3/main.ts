@@ -1,0 +1,110 @@
+/**
+ * Entry point of the S3 stand-in container (stand-in for minio/minio).
+ *
+ * Takes the `minio` binary's command line (`server /data --console-address
+ * :9001`, `--address`) and environment (MINIO_ROOT_USER, MINIO_ROOT_PASSWORD,
+ * MINIO_PROMETHEUS_AUTH_TYPE), writes the `myminio` alias for the local
+ * server into ~/.mc/config.json (so the runbook's `docker exec minio mc ...`
+ * works with the mc stand-in in the same image), logs JSON lines (never a
+ * credential), and stops cleanly on SIGTERM/SIGINT: it may run as PID 1,
+ * where the kernel's default signal actions do not apply.
+ */
+import { readConfig } from "./config.js";
+import { STANDIN_VERSION, startS3StandIn } from "./server.js";
+import { mcConfigDir, setAlias } from "../mc/config.js";
+
+function log(fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: "s3-stand-in", ...fields })}\n`);
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = readConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    log({ level: "error", msg: "invalid configuration", error: (err as Error).message });
+    process.exitCode = 1;
+    return;
+  }
+  if (config.defaultCredentials) {
+    log({
+      level: "warn",
+      msg: "Detected default credentials 'minioadmin:minioadmin', set MINIO_ROOT_USER and MINIO_ROOT_PASSWORD to change them",
+    });
+  }
+
+  const server = await startS3StandIn({
+    host: config.host,
+    port: config.port,
+    consoleHost: config.consoleHost,
+    consolePort: config.consolePort,
+    dataDir: config.dataDir,
+    accessKey: config.accessKey,
+    secretKey: config.secretKey,
+    prometheusAuthType: config.prometheusAuthType,
+    log,
+  });
+
+  let mcConfig: string | undefined;
+  if (config.mcAlias !== undefined) {
+    // Real MinIO images need the same alias configured before `docker exec minio mc ls myminio/` works.
+    mcConfig = mcConfigDir(process.env);
+    try {
+      const wildcard = config.host === "0.0.0.0" || config.host === "::";
+      const aliasHost = wildcard ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
+      await setAlias(mcConfig, config.mcAlias, {
+        url: `http://${aliasHost}:${server.port}`,
+        accessKey: config.accessKey,
+        secretKey: config.secretKey,
+        api: "s3v4",
+        path: "auto",
+      });
+    } catch (err) {
+      log({ level: "warn", msg: "could not write the mc alias", mcConfigDir: mcConfig, error: (err as Error).message });
+      mcConfig = undefined;
+    }
+  }
+
+  const fmt = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log({
+    level: "info",
+    msg: "s3 stand-in listening",
+    standIn: true,
+    implementation: "s3rver",
+    version: STANDIN_VERSION,
+    s3Addr: fmt(config.host, server.port),
+    consoleAddr: server.consolePort !== undefined ? fmt(config.consoleHost, server.consolePort) : null,
+    console: "none (placeholder answers 501)",
+    dataDir: config.dataDir,
+    prometheusAuthType: config.prometheusAuthType,
+    mcAlias: mcConfig !== undefined ? config.mcAlias : null,
+    mcConfigDir: mcConfig ?? null,
+    ignoredFlags: config.ignoredFlags,
+  });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log({ level: "info", msg: "shutting down", signal });
+    // Backstop: never hang a container stop if something keeps the loop alive.
+    setTimeout(() => process.exit(1), 5_000).unref();
+    server.close().then(
+      () => {
+        log({ level: "info", msg: "stopped" });
+        process.exitCode = 0;
+      },
+      (err: unknown) => {
+        log({ level: "error", msg: "error while stopping", error: String(err) });
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  log({ level: "error", msg: "failed to start", error: String(err) });
+  process.exitCode = 1;
+});

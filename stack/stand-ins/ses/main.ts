@@ -1,0 +1,80 @@
+/**
+ * Entry point of the SES stand-in container (stand-in for localstack/localstack
+ * with SERVICES=ses). Listens on LocalStack's edge port 4566, logs JSON lines
+ * (no credentials, no message contents, not even SMTP_TRANSPORT, which may hold
+ * a password), and stops cleanly on SIGTERM/SIGINT: it may run as PID 1, where
+ * the kernel's default signal actions do not apply.
+ */
+import { readConfig } from "./config.js";
+import { STANDIN_VERSION, startSesStandIn } from "./server.js";
+
+function log(fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: "ses-stand-in", ...fields })}\n`);
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = readConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    log({ level: "error", msg: "invalid configuration", error: (err as Error).message });
+    process.exitCode = 2;
+    return;
+  }
+
+  const server = await startSesStandIn({
+    host: config.host,
+    port: config.port,
+    defaultRegion: config.defaultRegion,
+    max24HourSend: config.max24HourSend,
+    maxSendRate: config.maxSendRate,
+    autoVerify: config.autoVerify,
+    requireVerifiedSender: config.requireVerifiedSender,
+    verifiedIdentities: config.verifiedIdentities,
+    deny: config.deny,
+    log,
+  });
+  const hostForAddr = config.host.includes(":") ? `[${config.host}]` : config.host;
+  log({
+    level: "info",
+    msg: "ses stand-in listening",
+    standIn: true,
+    implementation: "aws-ses-v2-local",
+    version: STANDIN_VERSION,
+    httpAddr: `${hostForAddr}:${server.port}`,
+    defaultRegion: config.defaultRegion,
+    sendQuota: { max24HourSend: config.max24HourSend, maxSendRate: config.maxSendRate },
+    autoVerify: config.autoVerify,
+    requireVerifiedSender: config.requireVerifiedSender,
+    verifiedIdentities: config.verifiedIdentities.length,
+    deny: config.deny ?? null,
+    smtpRelay: Boolean(process.env.SMTP_TRANSPORT?.trim()),
+    ...(config.unservedServices.length > 0 ? { unservedServices: config.unservedServices } : {}),
+  });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log({ level: "info", msg: "shutting down", signal });
+    // Backstop: never hang a container stop if something keeps the loop alive.
+    setTimeout(() => process.exit(1), 5_000).unref();
+    server.close().then(
+      () => {
+        log({ level: "info", msg: "stopped" });
+        process.exitCode = 0;
+      },
+      (err: unknown) => {
+        log({ level: "error", msg: "error while stopping", error: String(err) });
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  log({ level: "error", msg: "failed to start", error: String(err) });
+  process.exitCode = 1;
+});
