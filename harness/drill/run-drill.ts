@@ -22,6 +22,7 @@ import type { EventBus } from "./events.js";
 import { newJournal, type Finding, type Journal, type PhaseName, type PhaseRecord, type StepRecord } from "./journal.js";
 import { runCheck } from "./checks.js";
 import { checkIntegrity, seedDocuments, type Seed } from "./seed.js";
+import { measureRecoveryPoint, takeRecoverySnapshot, type RecoverySnapshot } from "./recovery-point.js";
 import type { OperatorShellLike } from "./shell.js";
 
 export interface RunDrillOptions {
@@ -66,11 +67,12 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   let shell: OperatorShellLike | undefined;
   let fault: AppliedFault | undefined;
   let seed: Seed | undefined;
+  let snapshot: RecoverySnapshot | undefined;
   let aborted = false;
 
   const expectedFindings = () => (drill.knownFindings ?? []).filter((k) => !k.profiles || (journal.profile !== undefined && k.profiles.includes(journal.profile as "upstream" | "airgapped")));
-  const finding = (phase: PhaseName, summary: string, step?: string) => {
-    const known = expectedFindings().find((k) => k.phase === phase && (k.step === undefined || k.step === step));
+  const finding = (phase: PhaseName, summary: string, step?: string, canBeKnown = true) => {
+    const known = canBeKnown ? expectedFindings().find((k) => k.phase === phase && (k.step === undefined || k.step === step)) : undefined;
     const f: Finding = { id: known?.id ?? `${phase}${step ? `-${step}` : ""}-failed`, phase, step, summary, acknowledged: known !== undefined };
     journal.findings.push(f);
     bus.emit({ type: "finding", finding: f });
@@ -185,6 +187,10 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       seed = await seedDocuments(s, drill.seed.documents);
       rec.detail = `${seed.documents.length} documents written (object, row, index entry each)`;
     }
+    if (drill.recoveryPoint) {
+      snapshot = await takeRecoverySnapshot(s, seed?.writtenAt);
+      rec.detail = `${rec.detail ?? ""}; backup of ${snapshot.lastBackupAt} holds them; ${snapshot.ids.length} rows before the fault`;
+    }
     return "passed";
   }));
 
@@ -298,7 +304,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         bus.emit({ type: "step-end", step: rec });
         if (rec.result === "failed") {
           failed = true;
-          const said = (rec.stderr ?? "").trim().split("\n").pop() ?? "";
+          // The last line the step printed on stderr, unless it is curl's progress meter.
+          const said = (rec.stderr ?? "").split(/[\r\n]+/).map((l) => l.trim()).filter((l) => l && !/^[\d\s.:kMG%-]+$/.test(l)).pop() ?? "";
           finding("runbook", `step ${step.id} (${step.title}) failed: ${rec.failures?.join("; ") ?? `exit ${rec.exitCode}`}${said ? ` — it said: ${said}` : ""}`, step.id);
         }
       }
@@ -355,13 +362,18 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     });
   }
 
+  if (snapshot && stack && !aborted) {
+    journal.recoveryPoint = await measureRecoveryPoint(stack, snapshot).catch((err: unknown) => {
+      finding("integrity", `recovery point not measured: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    });
+  }
+
   // Declared findings that did not happen: the runbook (or the stack) changed.
   for (const k of expectedFindings()) {
     const reproduced = journal.findings.some((f) => f.acknowledged && f.id === k.id);
     if (!reproduced && !aborted) {
-      finding(k.phase, `known finding "${k.id}" did not reproduce (${k.summary}); if the runbook was fixed, remove it from ${relative(repoRoot, drill.source.split(":")[0] ?? "")}`, k.step);
-      const last = journal.findings[journal.findings.length - 1];
-      if (last) last.acknowledged = false;
+      finding(k.phase, `known finding "${k.id}" did not reproduce (${k.summary.trim()}); if the runbook or the stack changed, update ${relative(repoRoot, drill.source.split(":")[0] ?? "")}`, k.step, false);
     }
   }
   journal.status = journal.findings.some((f) => !f.acknowledged) ? "failed" : "passed";

@@ -1,6 +1,9 @@
 // Container faults: stop, kill (SIGKILL), pause, and OOM (a memory limit plus an
 // allocation inside the container, so the kernel's OOM killer does the killing).
 import { param, type Fault } from "./fault.js";
+import { runChecked } from "../util/run.js";
+import { baseImage } from "../stack/base-image.js";
+import { labelProject } from "../stack/compose-file.js";
 
 const target = (params: Record<string, unknown>) => param<string>(params, "target", "string");
 
@@ -38,4 +41,21 @@ export const containerOom: Fault = async ({ stack }, params) => {
       await c.start().catch(() => {});
     },
   };
+};
+
+/**
+ * Corrupt PostgreSQL's data directory the way a bad disk does: remove global/pg_control
+ * while the server is stopped, then start it. It cannot start again (PANIC) and, with
+ * `restart: unless-stopped`, keeps restarting. Nothing can revert lost data.
+ */
+export const postgresCorrupt: Fault = async ({ stack }, params) => {
+  const file = param<string>(params, "file", "string", "global/pg_control");
+  const c = stack.docker.getContainer(stack.containerName("postgresql"));
+  await c.stop({ t: 5 });
+  await runChecked("docker", [
+    "run", "--rm", "--label", `${labelProject}=${stack.project}`,
+    "-v", `${stack.project}_postgres-data:/data`, baseImage, "rm", "-f", `/data/${file}`,
+  ]);
+  await c.start();
+  return { detail: `removed ${file} from the PostgreSQL data directory and started the server again`, revert: async () => {} };
 };

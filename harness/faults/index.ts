@@ -1,6 +1,6 @@
 // The fault library, by the `kind` a scenario names.
 import type { Fault } from "./fault.js";
-import { containerKill, containerOom, containerPause, containerStop } from "./container.js";
+import { containerKill, containerOom, containerPause, containerStop, postgresCorrupt } from "./container.js";
 import { volumeFill } from "./volume.js";
 import { caddyRoute } from "./caddy.js";
 import { searchWipe } from "./search.js";
@@ -14,6 +14,7 @@ export const faults: Record<string, Fault> = {
   "container-kill": containerKill,
   "container-pause": containerPause,
   "container-oom": containerOom,
+  "postgres-corrupt": postgresCorrupt,
   "volume-fill": volumeFill,
   "caddy-route": caddyRoute,
   "search-wipe": searchWipe,

@@ -1,6 +1,6 @@
 // The operator shell as the drill runner uses it (drill/shell.ts): the drill host's
 // disk mounted where the runbook's cleanup looks (/var/log), the drill's Caddyfile where
-// production keeps it (~/app/docker-compose/config/caddy), and the host's AWS CLI
+// production keeps it (~/app/docker-compose/config/caddy), the backups at /backup, and the host's AWS CLI
 // credentials pointing at the drill's S3.
 import { join } from "node:path";
 import type { StartedDrillStack } from "../stack/drill-stack.js";
@@ -13,7 +13,12 @@ export async function startShellForDrill(stack: StartedDrillStack): Promise<Oper
   const env = stack.secrets.env;
   const shell = await startOperatorShell(stack, {
     log: silentLogger,
-    binds: [`${stack.project}_${hostDiskVolume}:/var/log`, `${join(stack.dir, "caddy")}:${composeDirInShell}/config/caddy`],
+    binds: [
+      `${stack.project}_${hostDiskVolume}:/var/log`,
+      `${join(stack.dir, "caddy")}:${composeDirInShell}/config/caddy`,
+      // The host's /backup, where the backup job writes and the runbook restores from.
+      ...(stack.report.services.some((s) => s.service === "postgres-backup") ? [`${stack.project}_backups:/backup`] : []),
+    ],
     env: {
       AWS_ACCESS_KEY_ID: env.MINIO_ROOT_USER ?? "",
       AWS_SECRET_ACCESS_KEY: env.MINIO_ROOT_PASSWORD ?? "",

@@ -57,6 +57,8 @@ export interface ScenarioBody {
   recovery: Check[];
   integrity?: IntegrityCheck[];
   knownFindings?: KnownFinding[];
+  /** Measure the recovery point against the backup job (postgres-backup). */
+  recoveryPoint?: boolean;
 }
 
 export interface ScenarioFile extends ScenarioBody {

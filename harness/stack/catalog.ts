@@ -27,6 +27,7 @@ const app: Implementation = {
 const airgapped: Record<string, Implementation> = {
   caddy: { kind: "local-build", context: "images/caddy", note: "Debian caddy 2.6" },
   postgresql: { kind: "local-build", context: "images/postgresql", note: "Debian postgresql-15 with the official image's entrypoint contract" },
+  "postgres-backup": { kind: "local-build", context: "images/postgresql", note: "pg_dump loop on the Debian postgresql-15 image" },
   "postgres-exporter": { kind: "local-build", context: "images/postgres-exporter", note: "Debian prometheus-postgres-exporter" },
   prometheus: { kind: "local-build", context: "images/prometheus", note: "Debian prometheus 2.42" },
   alertmanager: { kind: "local-build", context: "images/alertmanager", note: "Debian prometheus-alertmanager" },

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DrillStack, type StartedDrillStack, type TeardownReport } from "../../harness/stack/drill-stack.js";
 import { listDrillResources } from "../../harness/stack/leftovers.js";
+import { pollUntil } from "../../harness/detect/prometheus.js";
 import { silentLogger } from "../../harness/util/log.js";
 import { runChecked } from "../../harness/util/run.js";
 
@@ -34,6 +35,11 @@ describe.sequential("drill stack bring-up and teardown", () => {
     for (const { service } of stack.report.services) {
       const info = await stack.docker.getContainer(stack.containerName(service)).inspect();
       expect(info.Name).toBe(`/${stack.project}-${service}`);
+      if (info.HostConfig.RestartPolicy?.Name === "no") {
+        // A one-shot job (minio-init): it must have finished successfully.
+        expect(info.State.ExitCode, `${service} exit code`).toBe(0);
+        continue;
+      }
       expect(info.State.Running, `${service} running`).toBe(true);
       if (info.State.Health) expect(info.State.Health.Status, `${service} health`).toBe("healthy");
     }
@@ -55,8 +61,13 @@ describe.sequential("drill stack bring-up and teardown", () => {
     for (const t of targets) expect(t.health, `${t.labels.job} ${t.scrapeUrl} ${t.lastError}`).toBe("up");
     const up = await stack.prometheus().query('up{job="postgresql"}');
     expect(up.map((s) => s.value[1])).toEqual(["1"]);
-    const pgUp = await stack.prometheus().query("pg_up");
-    expect(pgUp.map((s) => s.value[1])).toEqual(["1"]);
+    // The exporter's first scrape may predate PostgreSQL accepting connections: the
+    // steady state is pg_up 1 within a few scrapes.
+    const pgUp = await pollUntil("pg_up 1", 30_000, 1000, async () => {
+      const v = (await stack.prometheus().query("pg_up")).map((s) => s.value[1]);
+      return v.length === 1 && v[0] === "1" ? { value: v, reason: "" } : { reason: `pg_up ${JSON.stringify(v)}` };
+    });
+    expect(pgUp).toEqual(["1"]);
   });
 
   it("loads the runbook's alert rules, with none firing at steady state", async () => {
