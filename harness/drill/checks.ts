@@ -1,13 +1,13 @@
 // Checks shared by symptoms and recovery: HTTP through the drill's published ports,
 // an alert's state, a SQL query, or a command in the operator shell. Each is polled
 // until it holds or its time runs out; the record says what was seen last.
-import pg from "pg";
 import type { StartedDrillStack } from "../stack/drill-stack.js";
 import { pollUntil } from "../detect/prometheus.js";
 import type { Check } from "../scenario/types.js";
 import { seconds } from "../scenario/types.js";
 import type { CheckRecord } from "./journal.js";
 import type { OperatorShellLike } from "./shell.js";
+import { withDatabase } from "./seed.js";
 
 export interface CheckContext {
   stack: StartedDrillStack;
@@ -54,26 +54,18 @@ async function attempt(check: Check, ctx: CheckContext): Promise<{ ok: boolean; 
     return { ok: state === check.alert.state, detail: `alert ${check.alert.name} is ${state}` };
   }
   if (check.sql) {
-    const client = new pg.Client({
-      host: "127.0.0.1",
-      port: stack.hostPort("postgresql", 5432),
-      user: "pretamane",
-      database: "pretamane",
-      password: stack.secrets.env.POSTGRES_PASSWORD,
-      connectionTimeoutMillis: 5000,
-    });
+    const sql = check.sql;
     try {
-      await client.connect();
-      const res = await client.query(check.sql.query);
-      const value = res.rows[0] ? Object.values(res.rows[0] as Record<string, unknown>)[0] : undefined;
-      if (check.sql.error) return { ok: false, detail: `query succeeded (${JSON.stringify(value)}), expected it to fail` };
-      const ok = check.sql.equals === undefined || String(value) === String(check.sql.equals);
-      return { ok, detail: `${check.sql.query} -> ${JSON.stringify(value)}` };
+      const value = await withDatabase(stack, async (c) => {
+        const res = await c.query(sql.query);
+        return res.rows[0] ? Object.values(res.rows[0] as Record<string, unknown>)[0] : undefined;
+      });
+      if (sql.error) return { ok: false, detail: `query succeeded (${JSON.stringify(value)}), expected it to fail` };
+      const ok = sql.equals === undefined || String(value) === String(sql.equals);
+      return { ok, detail: `${sql.query} -> ${JSON.stringify(value)}` };
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      return { ok: check.sql.error === true, detail: `${check.sql.query} failed: ${msg}` };
-    } finally {
-      await client.end().catch(() => {});
+      return { ok: sql.error === true, detail: `${sql.query} failed: ${msg}` };
     }
   }
   if (check.shell) {
