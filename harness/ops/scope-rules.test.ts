@@ -48,7 +48,11 @@ function forwarded(d: Decision): Extract<Decision, { kind: "forward" }> {
 
 describe("scope guard: names", () => {
   it("maps production container names onto the drill's", async () => {
-    expect(forwarded(await request("DELETE", "/v1.41/containers/postgresql?force=1")).path).toBe(`/containers/${project}-postgresql`);
+    const removed = forwarded(await request("DELETE", "/v1.41/containers/postgresql?force=1"));
+    expect(removed.path).toBe(`/containers/${project}-postgresql`);
+    // Anonymous volumes go with the drill's container (they carry no label to sweep by).
+    expect(removed.query.get("v")).toBe("1");
+    expect(removed.query.get("force")).toBe("1");
     expect(forwarded(await request("POST", "/containers/minio/restart")).path).toBe(`/containers/${project}-minio/restart`);
     expect(forwarded(await request("GET", "/v1.38/containers/caddy/logs?tail=100")).path).toBe(`/containers/${project}-caddy/logs`);
   });

@@ -157,8 +157,14 @@ async function containers(req: ApiRequest, rest: string[], ctx: RuleContext): Pr
     if (name) query.set("name", scope.containerName(name));
     return forward(req, { path, query, effect: "containers-changed" });
   }
-  const changes = req.method === "DELETE" ? { effect: "containers-changed" as const } : {};
-  return forward(req, { path, ...changes });
+  if (req.method === "DELETE") {
+    // Removing a drill container takes its anonymous volumes with it (v=1): nothing labels
+    // them, so after `docker-compose down` they would outlive the drill unnoticed.
+    const query = new URLSearchParams(req.query);
+    query.set("v", "1");
+    return forward(req, { path, query, effect: "containers-changed" });
+  }
+  return forward(req, { path });
 }
 
 interface ContainerCreateBody {
