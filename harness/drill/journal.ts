@@ -92,6 +92,8 @@ export interface Journal {
   integrity: { check: string; passed: boolean; detail: string }[];
   recoveryPoint?: { lastBackupAt?: string; rowsWrittenSinceBackup: number; rowsLost: number };
   findings: Finding[];
+  /** Declared intermittent findings that did not occur in this run. */
+  intermittentNotSeen?: { id: string; summary: string }[];
   implementations: { service: string; image: string; digest: string; standIn: boolean; note: string }[];
   leftOut: { service: string; reason: string }[];
   engine?: { serverVersion: string; apiVersion: string; compose: string };

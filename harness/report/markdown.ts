@@ -36,6 +36,7 @@ export function renderMarkdown(j: Journal): string {
   for (const f of j.findings) {
     out.push(`- ${f.acknowledged ? "**Known finding** (declared in the scenario)" : "**FINDING**"} — ${f.phase}${f.step ? ` step ${f.step}` : ""}: ${f.summary}`);
   }
+  for (const n of j.intermittentNotSeen ?? []) out.push(`- Intermittent known finding **not seen in this run**: ${n.id} — ${n.summary}`);
   out.push("");
 
   out.push("## Timeline", "", "| time (UTC) | event |", "|---|---|");

@@ -37,6 +37,8 @@ export interface KnownFinding {
   summary: string;
   /** Only expected in these profiles (e.g. a stand-in's limit). */
   profiles?: ("upstream" | "airgapped")[];
+  /** Happens in some runs only: acknowledged when seen, not a failure when absent. */
+  intermittent?: boolean;
 }
 
 export type IntegrityCheck = "documents-rows" | "documents-objects" | "search-index";
