@@ -18,7 +18,7 @@ export function renderMarkdown(j: Journal): string {
     `| Started / ended | ${t(j.startedAt)} / ${t(j.endedAt)} |`,
     `| Profile | ${j.profile ?? "—"} (${j.profileReason ?? ""}) |`,
     `| Fault | ${j.fault ? `${j.fault.kind}: ${j.fault.detail ?? ""}` : "—"} |`,
-    `| Time to detect | ${j.detection.secondsToDetect !== undefined ? `${j.detection.secondsToDetect.toFixed(1)} s (lower bound ${j.detection.lowerBoundSeconds} s)` : "not detected"} |`,
+    `| Time to detect | ${j.detection.secondsToDetect !== undefined ? `${j.detection.secondsToDetect.toFixed(1)} s (the rule's bound, scrape + evaluation + for: ${j.detection.lowerBoundSeconds} s)` : "not detected"} |`,
     `| Time to notify | ${j.notification?.secondsToNotify !== undefined ? `${j.notification.secondsToNotify.toFixed(1)} s after firing` : "—"} |`,
     `| Time to recover | ${j.recovery.secondsToRecover !== undefined ? `${j.recovery.secondsToRecover.toFixed(1)} s after the fault` : "not recovered"} |`,
     "",
@@ -41,7 +41,8 @@ export function renderMarkdown(j: Journal): string {
 
   out.push("## Timeline", "", "| time (UTC) | event |", "|---|---|");
   const events: [string, string][] = [];
-  for (const p of j.phases) events.push([p.startedAt, `phase **${p.name}** ${p.status}${p.detail ? `: ${p.detail.split("\n")[0]}` : ""}`]);
+  // A phase is listed when it ended, with its outcome.
+  for (const p of j.phases) events.push([p.endedAt ?? p.startedAt, `phase **${p.name}** ${p.status}${p.detail ? `: ${p.detail.split("\n")[0]}` : ""}`]);
   if (j.fault?.injectedAt) events.push([j.fault.injectedAt, `fault injected: ${j.fault.detail ?? j.fault.kind}`]);
   if (j.detection.pendingAt) events.push([j.detection.pendingAt, `alert ${j.detection.alert} pending`]);
   if (j.detection.firedAt) events.push([j.detection.firedAt, `detected: ${j.detection.alert ?? j.detection.query ?? ""}`]);

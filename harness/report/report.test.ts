@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { newJournal, type Journal } from "../drill/journal.js";
+import { renderMarkdown } from "./markdown.js";
+import { renderJunit } from "./junit.js";
+
+function journal(): Journal {
+  const j = newJournal({
+    scenario: "disk-full",
+    runbook: { file: "runbooks/failure-modes.md", section: 3, revision: "abc123" },
+    scenarioSource: "scenarios/disk-full.yaml:1",
+  });
+  j.status = "passed";
+  j.phases.push(
+    { name: "inject", startedAt: "2026-11-28T10:00:00.000Z", endedAt: "2026-11-28T10:00:02.000Z", status: "passed", detail: "filled" },
+    { name: "detect", startedAt: "2026-11-28T10:00:02.000Z", endedAt: "2026-11-28T10:00:22.000Z", status: "passed" },
+  );
+  j.detection = { alert: "DiskFull", pendingAt: "2026-11-28T10:00:07.000Z", firedAt: "2026-11-28T10:00:22.000Z", secondsToDetect: 20, lowerBoundSeconds: 25 };
+  j.steps.push(
+    { id: "3.2", title: "Clean Docker resources", location: "runbooks/failure-modes.md:93", mode: "drilled", result: "passed", exitCode: 0, seconds: 0.8, command: "docker system prune -a --volumes -f", stdout: "Total reclaimed space: 0B", startedAt: "2026-11-28T10:00:30.000Z" },
+    { id: "3.4", title: "If persistent, increase EBS volume", location: "runbooks/failure-modes.md:101", mode: "manual", result: "skipped", reason: "aws ec2: cloud API not reachable from a drill" },
+  );
+  j.findings.push({ id: "x", phase: "runbook", step: "3.2", summary: "something", acknowledged: true });
+  j.implementations.push({ service: "minio", image: "runbook-drills/minio:1", digest: "sha256:" + "0".repeat(64), standIn: true, note: "S3 stand-in" });
+  return j;
+}
+
+describe("report.md", () => {
+  const md = renderMarkdown(journal());
+
+  it("states outcome, runbook revision, detection against its bound, and names stand-ins", () => {
+    expect(md).toContain("# DR drill: disk-full — PASSED");
+    expect(md).toContain("revision `abc123`");
+    expect(md).toContain("20.0 s (the rule's bound, scrape + evaluation + for: 25 s)");
+    expect(md).toContain("**STAND-IN**: S3 stand-in");
+    expect(md).toContain("**Known finding** (declared in the scenario) — runbook step 3.2: something");
+  });
+
+  it("never shows a manual step as passed, and gives its reason", () => {
+    expect(md).toMatch(/\| 3\.4 If persistent, increase EBS volume \| manual \| SKIPPED \| — \| — \| aws ec2: cloud API not reachable from a drill \|/);
+  });
+
+  it("orders the timeline by time, phases at their end", () => {
+    const timeline = md.slice(md.indexOf("## Timeline"), md.indexOf("## Detection"));
+    expect(timeline.indexOf("alert DiskFull pending")).toBeLessThan(timeline.indexOf("phase **detect** passed"));
+    expect(timeline.indexOf("phase **inject** passed")).toBeLessThan(timeline.indexOf("alert DiskFull pending"));
+  });
+});
+
+describe("junit.xml", () => {
+  it("has a testcase per phase and step, manual steps skipped", () => {
+    const xml = renderJunit([journal()]);
+    expect(xml).toContain('<testsuite name="disk-full" tests="4" failures="0" skipped="1"');
+    expect(xml).toContain('name="3.4 If persistent, increase EBS volume" time="0"><skipped message="manual: aws ec2: cloud API not reachable from a drill"/>');
+  });
+});
