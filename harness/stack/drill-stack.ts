@@ -26,6 +26,11 @@ import { PrometheusClient, waitForAllTargetsUp } from "../detect/prometheus.js";
 // testcontainers' Ryuk reaper image cannot be pulled here; teardown is ours (see
 // teardown-guard.ts and leftovers.ts).
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
+// Drills publish every port on 127.0.0.1 (compose-file.ts) and probe it there. Left
+// alone, testcontainers sees /.dockerenv (this machine is itself a container) and
+// probes the bridge gateway 172.17.0.1 instead, where nothing listens: every
+// bring-up then ends in "Port N not bound".
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= "127.0.0.1";
 
 export interface DrillStackOptions {
   /** "upstream" or "airgapped" (or a choice already made, with its reason); automatic when absent. */
