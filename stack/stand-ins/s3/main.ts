@@ -12,6 +12,7 @@
 import { readConfig } from "./config.js";
 import { STANDIN_VERSION, startS3StandIn } from "./server.js";
 import { mcConfigDir, setAlias } from "../mc/config.js";
+import { stopOnSignals } from "../shutdown.js";
 
 function log(fields: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: "s3-stand-in", ...fields })}\n`);
@@ -82,26 +83,7 @@ async function main(): Promise<void> {
     ignoredFlags: config.ignoredFlags,
   });
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log({ level: "info", msg: "shutting down", signal });
-    // Backstop: never hang a container stop if something keeps the loop alive.
-    setTimeout(() => process.exit(1), 5_000).unref();
-    server.close().then(
-      () => {
-        log({ level: "info", msg: "stopped" });
-        process.exitCode = 0;
-      },
-      (err: unknown) => {
-        log({ level: "error", msg: "error while stopping", error: String(err) });
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  stopOnSignals(() => server.close(), log);
 }
 
 main().catch((err: unknown) => {

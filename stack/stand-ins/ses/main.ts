@@ -7,6 +7,7 @@
  */
 import { readConfig } from "./config.js";
 import { STANDIN_VERSION, startSesStandIn } from "./server.js";
+import { stopOnSignals } from "../shutdown.js";
 
 function log(fields: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: "ses-stand-in", ...fields })}\n`);
@@ -52,26 +53,7 @@ async function main(): Promise<void> {
     ...(config.unservedServices.length > 0 ? { unservedServices: config.unservedServices } : {}),
   });
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log({ level: "info", msg: "shutting down", signal });
-    // Backstop: never hang a container stop if something keeps the loop alive.
-    setTimeout(() => process.exit(1), 5_000).unref();
-    server.close().then(
-      () => {
-        log({ level: "info", msg: "stopped" });
-        process.exitCode = 0;
-      },
-      (err: unknown) => {
-        log({ level: "error", msg: "error while stopping", error: String(err) });
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  stopOnSignals(() => server.close(), log);
 }
 
 main().catch((err: unknown) => {
