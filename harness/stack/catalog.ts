@@ -47,7 +47,7 @@ const airgapped: Record<string, Implementation> = {
   meilisearch: {
     kind: "stand-in",
     bundles: { main: "stand-ins/meilisearch/main.ts" },
-    note: "Meilisearch API stand-in in TypeScript (in-memory index)",
+    note: "Meilisearch API stand-in in TypeScript (index kept in /meili_data as a JSON snapshot)",
   },
   ses: {
     kind: "stand-in",

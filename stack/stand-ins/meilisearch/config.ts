@@ -10,7 +10,15 @@ export interface StandInConfig {
   /** Undefined when MEILI_MASTER_KEY is unset or empty (auth disabled, as upstream in development). */
   masterKey: string | undefined;
   taskDelayMs: number | undefined;
+  /** Where indexes survive restarts (MEILI_DB_PATH). */
+  dbPath: string;
 }
+
+/**
+ * Upstream's image runs in /meili_data with MEILI_DB_PATH ./data.ms, and compose files
+ * mount a volume at /meili_data: the stand-in keeps its data at the same place.
+ */
+export const DEFAULT_DB_PATH = "/meili_data/data.ms";
 
 /** Meilisearch's default for MEILI_HTTP_ADDR. */
 export const DEFAULT_HTTP_ADDR = "0.0.0.0:7700";
@@ -39,5 +47,6 @@ export function readConfig(env: Record<string, string | undefined>): StandInConf
     if (!/^\d+$/.test(delayText)) throw new Error(`MEILI_STANDIN_TASK_DELAY_MS must be a whole number of ms, got "${delayText}"`);
     taskDelayMs = Number(delayText);
   }
-  return { host, port, masterKey: key !== undefined && key !== "" ? key : undefined, taskDelayMs };
+  const dbPath = env.MEILI_DB_PATH?.trim() || DEFAULT_DB_PATH;
+  return { host, port, masterKey: key !== undefined && key !== "" ? key : undefined, taskDelayMs, dbPath };
 }

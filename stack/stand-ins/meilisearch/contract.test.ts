@@ -150,13 +150,51 @@ describe("meilisearch stand-in specifics", () => {
     await again.close();
   });
 
-  it("reads MEILI_HTTP_ADDR / MEILI_MASTER_KEY like Meilisearch", () => {
-    expect(readConfig({})).toEqual({ host: "0.0.0.0", port: 7700, masterKey: undefined, taskDelayMs: undefined });
-    expect(readConfig({ MEILI_HTTP_ADDR: "127.0.0.1:7701", MEILI_MASTER_KEY: "k", MEILI_STANDIN_TASK_DELAY_MS: "50" })).toEqual({
+  it("keeps indexes and documents across a restart when it has a db path, as a volume-backed Meilisearch does", async () => {
+    const dbPath = await mkdtemp(join(tmpdir(), "meili-db-"));
+    try {
+      const call = async (url: string, path: string, init?: RequestInit) => {
+        const res = await fetch(`${url}${path}`, { ...init, headers: { "content-type": "application/json" } });
+        return (await res.json()) as Record<string, unknown>;
+      };
+      const first = await startMeilisearchStandIn({ port: 0, dbPath, taskDelayMs: 0 });
+      const { taskUid } = (await call(first.url, "/indexes/documents/documents", {
+        method: "POST",
+        body: JSON.stringify([{ id: 1, title: "backup policy" }, { id: 2, title: "disk alerts" }]),
+      })) as { taskUid: number };
+      for (let i = 0; i < 100 && (await call(first.url, `/tasks/${taskUid}`)).status !== "succeeded"; i++) await new Promise((r) => setTimeout(r, 10));
+      await first.close();
+
+      const second = await startMeilisearchStandIn({ port: 0, dbPath });
+      try {
+        expect(await call(second.url, "/indexes/documents/stats")).toMatchObject({ numberOfDocuments: 2 });
+        const hits = (await call(second.url, "/indexes/documents/search?q=backup")).hits as { id: number }[];
+        expect(hits.map((h) => h.id)).toEqual([1]);
+      } finally {
+        await second.close();
+      }
+      // Without a db path nothing is kept: the in-process contract runs stay isolated.
+      const memory = await startMeilisearchStandIn({ port: 0 });
+      try {
+        expect(await call(memory.url, "/indexes")).toMatchObject({ total: 0 });
+      } finally {
+        await memory.close();
+      }
+    } finally {
+      await rm(dbPath, { recursive: true, force: true });
+    }
+  });
+
+  it("reads MEILI_HTTP_ADDR / MEILI_MASTER_KEY / MEILI_DB_PATH like Meilisearch", () => {
+    expect(readConfig({})).toEqual({ host: "0.0.0.0", port: 7700, masterKey: undefined, taskDelayMs: undefined, dbPath: "/meili_data/data.ms" });
+    expect(
+      readConfig({ MEILI_HTTP_ADDR: "127.0.0.1:7701", MEILI_MASTER_KEY: "k", MEILI_STANDIN_TASK_DELAY_MS: "50", MEILI_DB_PATH: "/d" }),
+    ).toEqual({
       host: "127.0.0.1",
       port: 7701,
       masterKey: "k",
       taskDelayMs: 50,
+      dbPath: "/d",
     });
     expect(readConfig({ MEILI_MASTER_KEY: "" }).masterKey).toBeUndefined();
     expect(parseHttpAddr("[::]:7700")).toEqual({ host: "::", port: 7700 });
@@ -180,7 +218,7 @@ describe("meilisearch stand-in specifics", () => {
       });
 
       const child = spawn(process.execPath, [outfile], {
-        env: { ...process.env, MEILI_HTTP_ADDR: "127.0.0.1:0", MEILI_MASTER_KEY: MASTER_KEY },
+        env: { ...process.env, MEILI_HTTP_ADDR: "127.0.0.1:0", MEILI_MASTER_KEY: MASTER_KEY, MEILI_DB_PATH: join(dir, "data.ms") },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stdout = "";

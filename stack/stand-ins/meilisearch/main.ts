@@ -1,13 +1,14 @@
 /**
  * Entry point of the Meilisearch stand-in container.
  *
- * Reads MEILI_HTTP_ADDR (default 0.0.0.0:7700) and MEILI_MASTER_KEY like real
- * Meilisearch, logs one JSON line once listening (never the key), and shuts
+ * Reads MEILI_HTTP_ADDR (default 0.0.0.0:7700), MEILI_MASTER_KEY and MEILI_DB_PATH
+ * (default /meili_data/data.ms) like real Meilisearch, logs one JSON line once listening (never the key), and shuts
  * down cleanly on SIGTERM/SIGINT. Node handles those signals itself because it
  * may run as PID 1 in the container, where the kernel's defaults do not apply.
  */
 import { readConfig } from "./config.js";
 import { STANDIN_PKG_VERSION, startMeilisearchStandIn } from "./server.js";
+import { stopOnSignals } from "../shutdown.js";
 
 function log(fields: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: "meilisearch-stand-in", ...fields })}\n`);
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     port: config.port,
     masterKey: config.masterKey,
     taskDelayMs: config.taskDelayMs,
+    dbPath: config.dbPath,
   });
   const hostForAddr = config.host.includes(":") ? `[${config.host}]` : config.host;
   log({
@@ -38,29 +40,10 @@ async function main(): Promise<void> {
     httpAddr: `${hostForAddr}:${server.port}`,
     // Only whether auth is on: the key itself must never reach a log.
     auth: config.masterKey !== undefined ? "master-key" : "disabled",
-    storage: "in-memory",
+    storage: config.dbPath,
   });
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log({ level: "info", msg: "shutting down", signal });
-    // Backstop: never hang a container stop if something keeps the loop alive.
-    setTimeout(() => process.exit(1), 5_000).unref();
-    server.close().then(
-      () => {
-        log({ level: "info", msg: "stopped" });
-        process.exitCode = 0;
-      },
-      (err: unknown) => {
-        log({ level: "error", msg: "error while stopping", error: String(err) });
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  stopOnSignals(() => server.close(), log);
 }
 
 main().catch((err: unknown) => {

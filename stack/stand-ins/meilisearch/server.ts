@@ -1,11 +1,11 @@
 /**
- * Meilisearch stand-in: an in-memory server that speaks the subset of the
+ * Meilisearch stand-in: a server that speaks the subset of the
  * Meilisearch v1.x HTTP API our reference app, runbook and drills use.
  *
  * It exists for machines that cannot pull getmeili/meilisearch. It is NOT
- * Meilisearch: no ranking rules, typo tolerance, settings, filters or
- * persistence. Anything a drill proves against it must be reported as proven
- * against the stand-in (see README.md).
+ * Meilisearch: no ranking rules, typo tolerance, settings or filters, and its
+ * persistence is a JSON snapshot of the indexes (see dbPath). Anything a drill
+ * proves against it must be reported as proven against the stand-in (README.md).
  *
  * Constraints: Node built-ins only (it is bundled with esbuild into one ESM
  * file and run by Debian's nodejs 18), so no npm runtime dependencies and no
@@ -19,6 +19,8 @@ import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHash, timingSafeEqual } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 /**
  * Reported as `pkgVersion` by GET /version. A semver pre-release so tools that
@@ -48,6 +50,11 @@ export interface MeilisearchStandInOptions {
   taskDelayMs?: number;
   /** Request body limit in bytes (Meilisearch's default is 100 MB). */
   maxPayloadBytes?: number;
+  /**
+   * Directory that keeps the indexes and their documents across restarts, as
+   * MEILI_DB_PATH does upstream. Unset: in memory only (tests).
+   */
+  dbPath?: string;
 }
 
 export interface MeilisearchStandIn {
@@ -656,8 +663,46 @@ function indexView(index: IndexState): Record<string, Json> {
   };
 }
 
+/** What `dbPath` holds: the indexes and their documents (not the task history). */
+interface Snapshot {
+  format: "meilisearch-stand-in/indexes/1";
+  indexes: { uid: string; primaryKey: string | null; createdAt: string; updatedAt: string; docs: [string, Doc][] }[];
+}
+
+const SNAPSHOT_FILE = "stand-in-indexes.json";
+
+function loadSnapshot(dbPath: string): Map<string, IndexState> {
+  const indexes = new Map<string, IndexState>();
+  const file = join(dbPath, SNAPSHOT_FILE);
+  if (!existsSync(file)) return indexes;
+  const snap = JSON.parse(readFileSync(file, "utf8")) as Snapshot;
+  if (snap.format !== "meilisearch-stand-in/indexes/1") throw new Error(`${file}: unknown format ${String(snap.format)}`);
+  for (const i of snap.indexes) {
+    indexes.set(i.uid, { uid: i.uid, primaryKey: i.primaryKey, createdAt: new Date(i.createdAt), updatedAt: new Date(i.updatedAt), docs: new Map(i.docs) });
+  }
+  return indexes;
+}
+
+function saveSnapshot(dbPath: string, indexes: Map<string, IndexState>): void {
+  const snap: Snapshot = {
+    format: "meilisearch-stand-in/indexes/1",
+    indexes: [...indexes.values()].map((i) => ({
+      uid: i.uid,
+      primaryKey: i.primaryKey,
+      createdAt: i.createdAt.toISOString(),
+      updatedAt: i.updatedAt.toISOString(),
+      docs: [...i.docs.entries()],
+    })),
+  };
+  mkdirSync(dbPath, { recursive: true });
+  // Write then rename: a container killed mid-write keeps the previous snapshot.
+  const tmp = join(dbPath, `${SNAPSHOT_FILE}.tmp`);
+  writeFileSync(tmp, JSON.stringify(snap));
+  renameSync(tmp, join(dbPath, SNAPSHOT_FILE));
+}
+
 class Store {
-  readonly indexes = new Map<string, IndexState>();
+  readonly indexes: Map<string, IndexState>;
   readonly tasks: Task[] = [];
   private readonly queue: Task[] = [];
   private processing: Task | undefined;
@@ -665,7 +710,12 @@ class Store {
   private nextBatchUid = 0;
   private stopped = false;
 
-  constructor(private readonly delayMs: number) {}
+  constructor(
+    private readonly delayMs: number,
+    private readonly dbPath: string | undefined,
+  ) {
+    this.indexes = dbPath === undefined ? new Map() : loadSnapshot(dbPath);
+  }
 
   getIndex(uid: string): IndexState {
     const index = this.indexes.get(uid);
@@ -739,6 +789,8 @@ class Store {
         err instanceof MeiliError ? err.body() : new MeiliError("internal", `Stand-in internal error: ${String(err)}`).body();
     }
     task.finishedAt = new Date();
+    // Every change to indexes or documents goes through a task: persist after each.
+    if (this.dbPath !== undefined && task.status === "succeeded") saveSnapshot(this.dbPath, this.indexes);
   }
 
   stop(): void {
@@ -1457,7 +1509,7 @@ export async function startMeilisearchStandIn(opts: MeilisearchStandInOptions): 
   const host = opts.host ?? "127.0.0.1";
   const masterKey = opts.masterKey !== undefined && opts.masterKey !== "" ? opts.masterKey : undefined;
   const maxPayload = opts.maxPayloadBytes ?? 100_000_000;
-  const store = new Store(Math.max(0, opts.taskDelayMs ?? 5));
+  const store = new Store(Math.max(0, opts.taskDelayMs ?? 5), opts.dbPath);
   const routes = buildRoutes(store);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
