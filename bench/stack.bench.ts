@@ -48,11 +48,8 @@ async function harnessRun(): Promise<Sample & { composeFile: string; env: Record
   const text = readFileSync(composeFile, "utf8").split(stack.dir).join(keep);
   const { writeFileSync } = await import("node:fs");
   writeFileSync(composeFile, text);
-  const env = { ...stack.secrets.env };
-  for (const s of stack.report.services) {
-    const variable = `${s.service.toUpperCase().replace(/-/g, "_")}_IMAGE`;
-    env[variable] = s.image;
-  }
+  // The same variables the harness handed to compose (secrets and image choices).
+  const env = { ...stack.composeEnv };
   const keptJobs = stack.report.prometheus?.keptJobs ?? [];
   const down = await stack.down();
   if (down.leftBehind.length > 0) throw new Error(`teardown left resources behind: ${JSON.stringify(down.leftBehind)}`);
