@@ -1,7 +1,11 @@
-// A free TCP port on loopback, as the kernel hands out for port 0.
+// A free TCP port on loopback, as the kernel hands out for port 0. The port is released
+// at once (Docker binds it later), so the kernel may offer it again: within a process,
+// where drills run side by side, a port is never handed out twice.
 import { createServer } from "node:net";
 
-export function freePort(): Promise<number> {
+const handedOut = new Set<number>();
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -12,4 +16,15 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await kernelPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("no free loopback port found in 100 attempts");
 }

@@ -1,7 +1,7 @@
 // Build the images a profile needs, cached by a hash of their build context: a second
 // run with unchanged Dockerfiles and files builds nothing.
 import { createHash } from "node:crypto";
-import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type Docker from "dockerode";
 import { runChecked } from "../util/run.js";
@@ -39,6 +39,11 @@ export interface BuiltImage {
   seconds: number;
 }
 
+// Drills may run side by side (vitest runs scenarios concurrently): one build per image
+// and one base-image check per process, whoever asks first.
+const buildsInFlight = new Map<string, Promise<BuiltImage>>();
+let baseImageIdInFlight: Promise<{ id: string; note: string }> | undefined;
+
 export class ImageBuilder {
   private baseImageId?: string;
   readonly notes: string[] = [];
@@ -50,8 +55,14 @@ export class ImageBuilder {
 
   private async base(): Promise<string> {
     if (!this.baseImageId) {
-      this.notes.push(await ensureBaseImage(this.docker, this.log));
-      this.baseImageId = (await this.docker.getImage(baseImage).inspect()).Id;
+      baseImageIdInFlight ??= (async () => {
+        const note = await ensureBaseImage(this.docker, this.log);
+        return { id: (await this.docker.getImage(baseImage).inspect()).Id, note };
+      })();
+      baseImageIdInFlight.catch(() => (baseImageIdInFlight = undefined));
+      const { id, note } = await baseImageIdInFlight;
+      this.notes.push(note);
+      this.baseImageId = id;
     }
     return this.baseImageId;
   }
@@ -67,8 +78,18 @@ export class ImageBuilder {
    * a changed stand-in gets a new image and an unchanged one is reused.
    */
   async ensureStandIn(name: string, bundles: Record<string, string>): Promise<BuiltImage> {
-    const contextDir = join(stateDir, "images", name);
-    rmSync(contextDir, { recursive: true, force: true });
+    // A context of its own per call: two drills (two processes) preparing the same
+    // stand-in at once must not rewrite each other's files while they are hashed.
+    mkdirSync(join(stateDir, "images"), { recursive: true });
+    const contextDir = mkdtempSync(join(stateDir, "images", `${name}-`));
+    try {
+      return await this.standInContext(name, bundles, contextDir);
+    } finally {
+      rmSync(contextDir, { recursive: true, force: true });
+    }
+  }
+
+  private async standInContext(name: string, bundles: Record<string, string>, contextDir: string): Promise<BuiltImage> {
     mkdirSync(join(contextDir, "build"), { recursive: true });
     mkdirSync(join(contextDir, "bin"), { recursive: true });
     cpSync(resolve(stackDir, "images/node-stand-in/Dockerfile"), join(contextDir, "Dockerfile"));
@@ -101,6 +122,18 @@ exec node /opt/stand-in/${command}.mjs "$@"
 
   private async buildContext(name: string, contextDir: string, what: string): Promise<BuiltImage> {
     const ref = `runbook-drills/${name}:${contextHash(contextDir, await this.base())}`;
+    const pending = buildsInFlight.get(ref);
+    if (pending) return { ...(await pending), built: false, seconds: 0 };
+    const build = this.buildIfMissing(name, ref, contextDir, what);
+    buildsInFlight.set(ref, build);
+    try {
+      return await build;
+    } finally {
+      buildsInFlight.delete(ref);
+    }
+  }
+
+  private async buildIfMissing(name: string, ref: string, contextDir: string, what: string): Promise<BuiltImage> {
     if (await imageExists(this.docker, ref)) return { ref, built: false, seconds: 0 };
     this.log(`images: building ${ref} from ${what}`);
     const started = Date.now();
