@@ -23,6 +23,11 @@ async function teardownAll(log: Logger): Promise<void> {
 function install(log: Logger): void {
   if (installed) return;
   installed = true;
+  // Ctrl-C reaches the whole process group, so a parent (npm, vitest) may exit first and
+  // close our stdout/stderr. A write then fails with EPIPE; unhandled, that error would
+  // re-enter the handler below, which logs, which fails again: a loop that starves the
+  // teardown. Output is best effort; the teardown is not.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
   const onSignal = (signal: NodeJS.Signals, code: number) => {
     if (exiting) return;
     exiting = true;
@@ -33,9 +38,9 @@ function install(log: Logger): void {
   process.on("SIGINT", () => onSignal("SIGINT", 130));
   process.on("SIGTERM", () => onSignal("SIGTERM", 143));
   process.on("uncaughtException", (err) => {
-    log(`uncaught error: ${err.stack ?? String(err)}`);
     if (exiting) return;
     exiting = true;
+    log(`uncaught error: ${err.stack ?? String(err)}`);
     void teardownAll(log).finally(() => process.exit(1));
   });
 }

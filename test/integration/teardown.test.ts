@@ -60,4 +60,34 @@ describe.sequential("teardown guarantees", () => {
     expect(await listDrillResources(docker, project)).toEqual([]);
     expect(stderr).toContain(`teardown: removing drill stack ${project}`);
   });
+
+  it("removes the whole stack on SIGINT even when its output pipes are already closed", async () => {
+    // A terminal's Ctrl-C reaches npm and vitest too; when they exit first, every write
+    // of the drill process fails with EPIPE. That must not stop the teardown.
+    const child = spawn(`${repoRoot}/node_modules/.bin/tsx`, ["harness/cli/stack.ts", "up", "--json"], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once("line", resolve);
+      void exited.then((code) => reject(new Error(`stack up exited with ${code} before it was up:\n${stderr}`)));
+    });
+    const { project } = JSON.parse(firstLine) as { project: string };
+    child.stdout.destroy();
+    child.stderr.destroy();
+
+    child.kill("SIGINT");
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running after 60 s"), 60_000).unref())]);
+    if (code === "still running after 60 s") {
+      // Leave nothing behind even when the guarantee is broken: the owner is dead now.
+      child.kill("SIGKILL");
+      await exited;
+      await sweepLeftovers(docker);
+    }
+    expect(code).toBe(130);
+    expect(await listDrillResources(docker, project)).toEqual([]);
+  });
 });
