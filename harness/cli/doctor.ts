@@ -6,7 +6,7 @@ import { chooseProfile } from "../stack/profile.js";
 import { implementationOf } from "../stack/catalog.js";
 import { imageVariable, readComposeFile } from "../stack/compose-file.js";
 import { baseImage, imageExists } from "../stack/base-image.js";
-import { listDrillResources, sweepLeftovers } from "../stack/leftovers.js";
+import { describeFailure, listDrillResources, sweepLeftovers } from "../stack/leftovers.js";
 import { productionComposeFile } from "../util/paths.js";
 import { stderrLogger } from "../util/log.js";
 
@@ -57,7 +57,10 @@ async function main(): Promise<number> {
   say(`Services (${profile.profile}):`);
   const width = Math.max(...services.map((s) => s.service.length));
   for (const s of services) say(`  ${s.service.padEnd(width)}  ${s.detail}`);
-  for (const s of swept) say(`Swept           leftovers of crashed drill ${s.project} (${s.containers.length} containers, ${s.networks.length} networks, ${s.volumes.length} volumes)`);
+  for (const s of swept) {
+    say(`Swept           leftovers of crashed drill ${s.project} (${s.containers.length} containers, ${s.networks.length} networks, ${s.volumes.length} volumes)`);
+    for (const f of s.failures ?? []) say(`                ${describeFailure(f)}`);
+  }
   for (const r of remaining) say(`Kept stack      ${r.project}: ${r.containers.length} containers (remove with \`npm run clean -- --all\`)`);
   process.stdout.write(`${out.join("\n")}\n`);
   return 0;

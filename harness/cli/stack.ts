@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DrillStack } from "../stack/drill-stack.js";
-import { keepMarker, listDrillResources, removeProjectResources } from "../stack/leftovers.js";
+import { describeFailure, keepMarker, listDrillResources, removeProjectResources } from "../stack/leftovers.js";
 import { dockerClient, ensureEngine } from "../engine/docker-engine.js";
 import { stateDir } from "../util/paths.js";
 import { stderrLogger } from "../util/log.js";
@@ -23,9 +23,14 @@ if (verb === "down") {
   const docker = dockerClient();
   const found = await listDrillResources(docker, arg);
   if (found.length === 0) console.log(`no drill stack named ${arg}`);
-  for (const r of found) await removeProjectResources(docker, r);
-  rmSync(join(stateDir, arg), { recursive: true, force: true });
-  if (found.length > 0) console.log(`removed ${arg}`);
+  const failures = (await Promise.all(found.map((r) => removeProjectResources(docker, r)))).flat();
+  for (const f of failures) console.error(describeFailure(f));
+  if (failures.length > 0) {
+    process.exitCode = 1;
+  } else {
+    rmSync(join(stateDir, arg), { recursive: true, force: true });
+    if (found.length > 0) console.log(`removed ${arg}`);
+  }
 } else if (verb === "up") {
   const stack = await new DrillStack({ profile: values.profile }).up();
   const r = stack.report;

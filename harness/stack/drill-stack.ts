@@ -19,7 +19,7 @@ import { freePort } from "./free-port.js";
 import { copyCaddyfile, deriveAlertmanagerConfig } from "./drill-config.js";
 import { derivePrometheusConfig, type DerivedPrometheusConfig, type PrometheusTiming } from "./prometheus-config.js";
 import { generateSecrets, type DrillSecrets } from "./secrets.js";
-import { listDrillResources, removeProjectResources, sweepLeftovers, type ProjectResources } from "./leftovers.js";
+import { describeFailure, listDrillResources, removeProjectResources, sweepLeftovers, type ProjectResources } from "./leftovers.js";
 import { guardTeardown, releaseTeardown } from "./teardown-guard.js";
 import { PrometheusClient, waitForAllTargetsUp } from "../detect/prometheus.js";
 
@@ -89,7 +89,8 @@ export class DrillStack {
     const docker = dockerClient();
     const swept = await sweepLeftovers(docker);
     for (const s of swept) {
-      log(`preflight: removed leftovers of crashed drill ${s.project}: ${[...s.containers, ...s.networks, ...s.volumes].length} resources`);
+      log(`preflight: removed leftovers of crashed drill ${s.project}: ${[...s.containers, ...s.networks, ...s.volumes].length - (s.failures?.length ?? 0)} resources`);
+      for (const f of s.failures ?? []) log(`preflight: ${describeFailure(f)}`);
     }
     const profile = typeof this.opts.profile === "object" ? this.opts.profile : await chooseProfile(this.opts.profile);
     log(`profile: ${profile.profile} (${profile.reason})`);

@@ -13,6 +13,28 @@ export interface ProjectResources {
   containers: string[];
   networks: string[];
   volumes: string[];
+  /** After a removal: what the engine refused to remove, and why. */
+  failures?: RemovalFailure[];
+}
+
+export interface RemovalFailure {
+  resource: string;
+  reason: string;
+}
+
+/** One line per failure, with what to do where the cause is known. */
+export function describeFailure(f: RemovalFailure): string {
+  const hint = /active endpoints/.test(f.reason)
+    ? " (the engine still counts a removed container on this network, a Docker engine bookkeeping fault; restart dockerd, then run `npm run clean` again)"
+    : "";
+  return `could not remove ${f.resource}: ${f.reason}${hint}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function engineMessage(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string };
+  return (e.json?.message ?? e.message ?? String(err)).trim();
 }
 
 function processAlive(pid: number): boolean {
@@ -60,18 +82,38 @@ async function ownerOf(docker: Docker, project: string): Promise<{ pid: number; 
   return Number.isFinite(pid) && host ? { pid, host } : undefined;
 }
 
-export async function removeProjectResources(docker: Docker, res: ProjectResources): Promise<void> {
-  await Promise.all(res.containers.map((c) => docker.getContainer(c).remove({ force: true, v: true }).catch(() => {})));
+/** Remove a project's resources; returns what the engine refused (already gone is fine). */
+export async function removeProjectResources(docker: Docker, res: ProjectResources): Promise<RemovalFailure[]> {
+  const failures: RemovalFailure[] = [];
+  const attempt = async (resource: string, remove: () => Promise<unknown>, tries: number) => {
+    for (let i = 1; ; i++) {
+      try {
+        await remove();
+        return;
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return;
+        if (i >= tries) {
+          failures.push({ resource, reason: engineMessage(err) });
+          return;
+        }
+        // The engine may still be releasing a just-removed container's endpoints and mounts.
+        await sleep(300 * i);
+      }
+    }
+  };
+  await Promise.all(res.containers.map((c) => attempt(`container ${c}`, () => docker.getContainer(c).remove({ force: true, v: true }), 2)));
   // Networks and volumes can only go once no container uses them.
   await Promise.all([
-    ...res.networks.map((n) => docker.getNetwork(n).remove().catch(() => {})),
-    ...res.volumes.map((v) => docker.getVolume(v).remove({ force: true }).catch(() => {})),
+    ...res.networks.map((n) => attempt(`network ${n}`, () => docker.getNetwork(n).remove(), 4)),
+    ...res.volumes.map((v) => attempt(`volume ${v}`, () => docker.getVolume(v).remove({ force: true }), 4)),
   ]);
+  return failures;
 }
 
 /**
  * Remove the resources of drills whose owner process on this host is gone and that
- * were not kept on purpose. Returns what was removed, for the preflight to say.
+ * were not kept on purpose. Returns what was found, with what could not be removed,
+ * for the preflight to say.
  */
 export async function sweepLeftovers(docker: Docker): Promise<ProjectResources[]> {
   const removed: ProjectResources[] = [];
@@ -80,8 +122,8 @@ export async function sweepLeftovers(docker: Docker): Promise<ProjectResources[]
     const owner = await ownerOf(docker, res.project);
     if (owner && owner.host === hostname() && processAlive(owner.pid)) continue;
     if (owner && owner.host !== hostname()) continue; // another machine's drill on a shared engine
-    await removeProjectResources(docker, res);
-    removed.push(res);
+    const failures = await removeProjectResources(docker, res);
+    removed.push({ ...res, failures });
   }
   return removed;
 }

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import type Docker from "dockerode";
+import { describeFailure, removeProjectResources } from "./leftovers.js";
+
+// A stand-in for dockerode's handles: each resource name maps to how its removal ends.
+function fakeDocker(outcomes: Record<string, () => Promise<unknown>>, calls: string[]): Docker {
+  const handle = (name: string) => ({
+    remove: () => {
+      calls.push(name);
+      return (outcomes[name] ?? (() => Promise.resolve()))();
+    },
+  });
+  return { getContainer: handle, getNetwork: handle, getVolume: handle } as unknown as Docker;
+}
+
+const engineError = (statusCode: number, message: string) => Object.assign(new Error(message), { statusCode, json: { message } });
+
+describe("removeProjectResources", () => {
+  it("reports what the engine refused, with its reason and what to do, and treats 'already gone' as removed", async () => {
+    const calls: string[] = [];
+    const docker = fakeDocker(
+      {
+        "p-caddy": () => Promise.reject(engineError(404, "No such container: p-caddy")),
+        p_net: () => Promise.reject(engineError(403, "error while removing network: network p_net id 1 has active endpoints")),
+      },
+      calls,
+    );
+    const failures = await removeProjectResources(docker, { project: "p", containers: ["p-caddy", "p-app"], networks: ["p_net"], volumes: ["p_data"] });
+    expect(failures).toEqual([{ resource: "network p_net", reason: "error while removing network: network p_net id 1 has active endpoints" }]);
+    // The network was retried before it was reported; the rest went on the first try.
+    expect(calls.filter((c) => c === "p_net")).toHaveLength(4);
+    expect(calls.filter((c) => c === "p_data")).toHaveLength(1);
+    expect(describeFailure(failures[0]!)).toMatch(/restart dockerd, then run `npm run clean` again/);
+  });
+
+  it("retries a volume the engine still holds and reports nothing once it goes", async () => {
+    const calls: string[] = [];
+    let tries = 0;
+    const docker = fakeDocker({ p_data: () => (++tries < 2 ? Promise.reject(engineError(409, "volume is in use")) : Promise.resolve()) }, calls);
+    expect(await removeProjectResources(docker, { project: "p", containers: [], networks: [], volumes: ["p_data"] })).toEqual([]);
+    expect(tries).toBe(2);
+  });
+});
