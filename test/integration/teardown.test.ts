@@ -41,53 +41,48 @@ describe.sequential("teardown guarantees", () => {
   });
 
   it("removes the whole stack when the drill process gets SIGINT", async () => {
-    const child = spawn(`${repoRoot}/node_modules/.bin/tsx`, ["harness/cli/stack.ts", "up", "--json"], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    const firstLine = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once("line", resolve);
-      void exited.then((code) => reject(new Error(`stack up exited with ${code} before it was up:\n${stderr}`)));
-    });
-    const { project } = JSON.parse(firstLine) as { project: string };
-    expect((await listDrillResources(docker, project))[0]?.containers.length).toBeGreaterThan(0);
+    const up = await startStackUp();
+    expect((await listDrillResources(docker, up.project))[0]?.containers.length).toBeGreaterThan(0);
 
-    child.kill("SIGINT");
-    expect(await exited).toBe(130);
-    expect(await listDrillResources(docker, project)).toEqual([]);
-    expect(stderr).toContain(`teardown: removing drill stack ${project}`);
+    up.child.kill("SIGINT");
+    expect(await up.exited).toBe(130);
+    expect(await listDrillResources(docker, up.project)).toEqual([]);
+    expect(up.stderr()).toContain(`teardown: removing drill stack ${up.project}`);
   });
 
   it("removes the whole stack on SIGINT even when its output pipes are already closed", async () => {
     // A terminal's Ctrl-C reaches npm and vitest too; when they exit first, every write
     // of the drill process fails with EPIPE. That must not stop the teardown.
-    const child = spawn(`${repoRoot}/node_modules/.bin/tsx`, ["harness/cli/stack.ts", "up", "--json"], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    const firstLine = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once("line", resolve);
-      void exited.then((code) => reject(new Error(`stack up exited with ${code} before it was up:\n${stderr}`)));
-    });
-    const { project } = JSON.parse(firstLine) as { project: string };
-    child.stdout.destroy();
-    child.stderr.destroy();
+    const up = await startStackUp();
+    up.child.stdout.destroy();
+    up.child.stderr.destroy();
 
-    child.kill("SIGINT");
-    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running after 60 s"), 60_000).unref())]);
+    up.child.kill("SIGINT");
+    const code = await Promise.race([up.exited, new Promise<string>((r) => setTimeout(() => r("still running after 60 s"), 60_000).unref())]);
     if (code === "still running after 60 s") {
       // Leave nothing behind even when the guarantee is broken: the owner is dead now.
-      child.kill("SIGKILL");
-      await exited;
+      up.child.kill("SIGKILL");
+      await up.exited;
       await sweepLeftovers(docker);
     }
     expect(code).toBe(130);
-    expect(await listDrillResources(docker, project)).toEqual([]);
+    expect(await listDrillResources(docker, up.project)).toEqual([]);
   });
 });
+
+/** `npm run stack -- up --json` as a child process, once its stack is up. */
+async function startStackUp() {
+  const child = spawn(`${repoRoot}/node_modules/.bin/tsx`, ["harness/cli/stack.ts", "up", "--json"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once("line", resolve);
+    void exited.then((code) => reject(new Error(`stack up exited with ${code} before it was up:\n${stderr}`)));
+  });
+  const { project } = JSON.parse(firstLine) as { project: string };
+  return { child, exited, project, stderr: () => stderr };
+}
