@@ -31,6 +31,8 @@ function install(log: Logger): void {
   const onSignal = (signal: NodeJS.Signals, code: number) => {
     if (exiting) return;
     exiting = true;
+    // Nothing up (a test runner ending its worker, a drill already torn down): just go.
+    if (live.size === 0) process.exit(code);
     log(`\n${signal}: tearing down before exit (send it again to skip cleanup; the next run will sweep)`);
     process.once(signal, () => process.exit(code));
     void teardownAll(log).finally(() => process.exit(code));
