@@ -44,6 +44,7 @@ declare module "s3rver" {
     putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
     putObject(object: S3rverPutObject): Promise<{ size: number; md5: string }>;
     putPart(bucket: string, uploadId: string, partNumber: number, content: import("node:stream").Readable): Promise<{ size: number; md5: string }>;
+    deleteObject(bucket: string, key: string): Promise<void>;
     listBuckets(): Promise<S3rverBucket[]>;
     getBucket(bucket: string): Promise<S3rverBucket | null>;
     listObjects(

@@ -21,7 +21,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { access, mkdir, rename, rm, stat, writeFile, constants as fsConstants } from "node:fs/promises";
+import { access, mkdir, rename, rm, rmdir, stat, writeFile, constants as fsConstants } from "node:fs/promises";
 import http from "node:http";
 import { dirname, join } from "node:path";
 import { Transform, type Readable } from "node:stream";
@@ -313,6 +313,27 @@ function tempBeside(file: string): string {
  * promise (mapped to 507 XMinioStorageFull above).
  */
 function hardenStoreWrites(store: S3rverStore): void {
+  // s3rver's multi-object delete removes keys in parallel, and each removal prunes its
+  // now-empty parent directories: two keys under one prefix race, and the loser's
+  // readdir/rmdir fails with ENOENT, answered as a 500 that MinIO never sends. Prune
+  // tolerating what a concurrent removal already did.
+  store.deleteObject = async (bucket, key) => {
+    await Promise.all(
+      ["object", "object.md5", "metadata.json"].map((resource) => rm(store.getResourcePath(bucket, key, resource), { force: true })),
+    );
+    const bucketPath = store.getBucketPath(bucket);
+    const parts = key.split("/").slice(0, -1);
+    for (; parts.length > 0; parts.pop()) {
+      try {
+        await rmdir(join(bucketPath, ...parts));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") continue; // pruned by a concurrent removal
+        if (code === "ENOTEMPTY" || code === "EEXIST") return; // still holds other objects
+        throw err;
+      }
+    }
+  };
   store.putMetadata = async (bucket, key, metadata, md5) => {
     const metadataPath = store.getResourcePath(bucket, key, "metadata.json");
     const md5Path = store.getResourcePath(bucket, key, "object.md5");
