@@ -7,15 +7,15 @@ import { reportsDir } from "../util/paths.js";
 import { renderMarkdown } from "./markdown.js";
 import { renderJunit } from "./junit.js";
 
-export function writeRunReports(journal: Journal): string {
+export function writeRunReports(journal: Journal, root = reportsDir): string {
   const stamp = journal.startedAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const name = `${journal.scenario}${journal.variant ? `_${journal.variant}` : ""}`;
-  const dir = join(reportsDir, `${stamp}-${name}`);
+  const dir = join(root, `${stamp}-${name}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "journal.json"), `${JSON.stringify(journal, null, 2)}\n`);
   writeFileSync(join(dir, "report.md"), renderMarkdown(journal));
   writeFileSync(join(dir, "junit.xml"), renderJunit([journal]));
-  const latest = join(reportsDir, "latest");
+  const latest = join(root, "latest");
   rmSync(latest, { force: true });
   symlinkSync(`${stamp}-${name}`, latest);
   return dir;
