@@ -1,7 +1,7 @@
 // Container faults: stop, kill (SIGKILL), pause, and OOM (a memory limit plus an
 // allocation inside the container, so the kernel's OOM killer does the killing).
 import { param, type Fault } from "./fault.js";
-import { runChecked } from "../util/run.js";
+import { run, runChecked } from "../util/run.js";
 import { baseImage } from "../stack/base-image.js";
 import { labelProject } from "../stack/compose-file.js";
 
@@ -48,6 +48,37 @@ export const containerOom: Fault = async ({ stack }, params) => {
  * while the server is stopped, then start it. It cannot start again (PANIC) and, with
  * `restart: unless-stopped`, keeps restarting. Nothing can revert lost data.
  */
+/**
+ * Cause (a) of the runbook's section 4, a volume permission error: the data directory
+ * gets another owner (default 70:70, the postgres uid of the Alpine-based images, which
+ * a volume restored or migrated from one carries), then the server starts again.
+ */
+export const postgresChown: Fault = async ({ stack }, params) => {
+  const owner = param<string>(params, "owner", "string", "70:70");
+  if (!/^\d+:\d+$/.test(owner)) throw new Error(`postgres-chown: owner must be uid:gid in numbers, got "${owner}"`);
+  const name = stack.containerName("postgresql");
+  const c = stack.docker.getContainer(name);
+  await c.stop({ t: 5 });
+  const set = await runChecked("docker", [
+    "run", "--rm", "--label", `${labelProject}=${stack.project}`,
+    "-v", `${stack.project}_postgres-data:/data`, baseImage, "sh", "-c", `chown -R ${owner} /data && stat -c %u:%g /data/PG_VERSION`,
+  ]);
+  await c.start();
+  // Evidence of what the start did with it: the owner once the server answers (or after 30 s).
+  for (let i = 0; i < 30; i++) {
+    const ready = await run("docker", ["exec", name, "pg_isready", "-q"]);
+    if (ready.exitCode === 0) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const after = await run("docker", ["exec", name, "stat", "-c", "%u:%g", "/var/lib/postgresql/data/PG_VERSION"]);
+  return {
+    detail:
+      `changed the owner of the PostgreSQL data directory to ${owner} (PG_VERSION owned by ${set.stdout.trim()}) and started the server again; ` +
+      `after the start PG_VERSION is owned by ${after.exitCode === 0 ? after.stdout.trim() : `? (stat failed: ${after.stderr.trim()})`}`,
+    revert: async () => {},
+  };
+};
+
 export const postgresCorrupt: Fault = async ({ stack }, params) => {
   const file = param<string>(params, "file", "string", "global/pg_control");
   const c = stack.docker.getContainer(stack.containerName("postgresql"));

@@ -1,6 +1,6 @@
 // The fault library, by the `kind` a scenario names.
 import type { Fault } from "./fault.js";
-import { containerKill, containerOom, containerPause, containerStop, postgresCorrupt } from "./container.js";
+import { containerKill, containerOom, containerPause, containerStop, postgresChown, postgresCorrupt } from "./container.js";
 import { volumeFill } from "./volume.js";
 import { caddyRoute } from "./caddy.js";
 import { searchWipe } from "./search.js";
@@ -15,6 +15,7 @@ export const faults: Record<string, Fault> = {
   "container-pause": containerPause,
   "container-oom": containerOom,
   "postgres-corrupt": postgresCorrupt,
+  "postgres-chown": postgresChown,
   "volume-fill": volumeFill,
   "caddy-route": caddyRoute,
   "search-wipe": searchWipe,

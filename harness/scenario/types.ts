@@ -32,7 +32,7 @@ export interface FaultSpec {
 
 export interface KnownFinding {
   id: string;
-  phase: "detect" | "runbook" | "recover" | "integrity";
+  phase: "detect" | "symptoms" | "runbook" | "recover" | "integrity";
   step?: string;
   summary: string;
   /** Only expected in these profiles (e.g. a stand-in's limit). */
@@ -61,6 +61,7 @@ export interface ScenarioBody {
   knownFindings?: KnownFinding[];
   /** Measure the recovery point against the backup job (postgres-backup). */
   recoveryPoint?: boolean;
+  timeouts?: { detect?: Duration; recover?: Duration; step?: Duration };
 }
 
 export interface ScenarioFile extends ScenarioBody {
@@ -70,7 +71,6 @@ export interface ScenarioFile extends ScenarioBody {
   runbook: { file: string; section: number };
   needs?: string[];
   seed?: { documents?: number };
-  timeouts?: { detect?: Duration; recover?: Duration; step?: Duration };
   timing?: { scrapeInterval?: string; evaluationInterval?: string; alertFor?: string };
   variants?: (Partial<ScenarioBody> & { name: string; description?: string })[];
 }
