@@ -215,6 +215,14 @@ export class DrillStack {
     stack.composeEnv = { ...secrets.env, ...envImages };
     guardTeardown(project, () => stack.down(), log);
     try {
+      // One-shot jobs (restart: "no", e.g. minio-init making the bucket) must have done
+      // their work before the drill writes seed data: testcontainers only waits on
+      // running containers, so a job still retrying or already failed escapes it.
+      const jobs = Object.entries(derived.services).filter(([, svc]) => String(svc.restart) === "no");
+      for (const [service, svc] of jobs) {
+        log(`stack: waiting for job ${service} to finish`);
+        await waitForJob(docker, String(svc.container_name), this.opts.healthTimeoutMs ?? 180_000);
+      }
       if (prometheus) {
         log(`stack: waiting for every Prometheus target up (${prometheus.keptJobs.length} jobs)`);
         await waitForAllTargetsUp(stack.prometheus(), prometheus.keptJobs, this.opts.healthTimeoutMs ?? 180_000);
@@ -325,6 +333,22 @@ async function describeImplementations(
       };
     }),
   );
+}
+
+/** Wait until a one-shot container has exited 0; otherwise fail with its exit code and last log lines. */
+async function waitForJob(docker: Docker, containerName: string, timeoutMs: number): Promise<void> {
+  const c = docker.getContainer(containerName);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { State } = await c.inspect();
+    if (!State.Running && State.FinishedAt && !State.FinishedAt.startsWith("0001-")) {
+      if (State.ExitCode === 0) return;
+      const logs = (await c.logs({ stdout: true, stderr: true, tail: 20 })).toString("utf8");
+      throw new Error(`job ${containerName} exited with code ${State.ExitCode}; its last output:\n${logs}`);
+    }
+    if (Date.now() > deadline) throw new Error(`job ${containerName} still running after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function forceRemove(docker: Docker, project: string, dir: string): Promise<void> {
