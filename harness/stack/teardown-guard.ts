@@ -8,6 +8,8 @@ type Teardown = () => Promise<unknown>;
 const live = new Map<string, Teardown>();
 let installed = false;
 let exiting = false;
+let firstSignalAt = 0;
+const duplicateSignalWindowMs = 2000;
 
 async function teardownAll(log: Logger): Promise<void> {
   const pending = [...live.entries()];
@@ -29,12 +31,20 @@ function install(log: Logger): void {
   // teardown. Output is best effort; the teardown is not.
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
   const onSignal = (signal: NodeJS.Signals, code: number) => {
-    if (exiting) return;
+    if (exiting) {
+      // One Ctrl-C often arrives twice: from the terminal to the whole process group, and
+      // relayed by a wrapper (tsx, npm). Only a second press, later, skips the cleanup.
+      if (Date.now() - firstSignalAt > duplicateSignalWindowMs) {
+        log(`${signal} again: exiting without cleanup; the next run will sweep what is left`);
+        process.exit(code);
+      }
+      return;
+    }
     exiting = true;
+    firstSignalAt = Date.now();
     // Nothing up (a test runner ending its worker, a drill already torn down): just go.
     if (live.size === 0) process.exit(code);
-    log(`\n${signal}: tearing down before exit (send it again to skip cleanup; the next run will sweep)`);
-    process.once(signal, () => process.exit(code));
+    log(`\n${signal}: tearing down before exit (press Ctrl-C again to skip cleanup; the next run will sweep)`);
     void teardownAll(log).finally(() => process.exit(code));
   };
   process.on("SIGINT", () => onSignal("SIGINT", 130));
@@ -42,6 +52,7 @@ function install(log: Logger): void {
   process.on("uncaughtException", (err) => {
     if (exiting) return;
     exiting = true;
+    firstSignalAt = Date.now();
     log(`uncaught error: ${err.stack ?? String(err)}`);
     void teardownAll(log).finally(() => process.exit(1));
   });
