@@ -1,6 +1,8 @@
 // Container faults: stop, kill (SIGKILL), pause, and OOM (a memory limit plus an
-// allocation inside the container, so the kernel's OOM killer does the killing).
-import { param, type Fault } from "./fault.js";
+// allocation inside the container, so the kernel's OOM killer does the killing); and
+// PostgreSQL's data volume changed while the server is stopped (corrupted, chowned).
+import { param, type Fault, type FaultContext } from "./fault.js";
+import { pollUntil } from "../detect/prometheus.js";
 import { run, runChecked } from "../util/run.js";
 import { baseImage } from "../stack/base-image.js";
 import { labelProject } from "../stack/compose-file.js";
@@ -44,10 +46,20 @@ export const containerOom: Fault = async ({ stack }, params) => {
 };
 
 /**
- * Corrupt PostgreSQL's data directory the way a bad disk does: remove global/pg_control
- * while the server is stopped, then start it. It cannot start again (PANIC) and, with
- * `restart: unless-stopped`, keeps restarting. Nothing can revert lost data.
+ * Run a command on PostgreSQL's data volume (mounted at /data) while the server is
+ * stopped, then start the server again. Returns what the command printed.
  */
+async function onStoppedDataVolume(stack: FaultContext["stack"], command: string[]): Promise<string> {
+  const c = stack.docker.getContainer(stack.containerName("postgresql"));
+  await c.stop({ t: 5 });
+  const r = await runChecked("docker", [
+    "run", "--rm", "--label", `${labelProject}=${stack.project}`,
+    "-v", `${stack.project}_postgres-data:/data`, baseImage, ...command,
+  ]);
+  await c.start();
+  return r.stdout.trim();
+}
+
 /**
  * Cause (a) of the runbook's section 4, a volume permission error: the data directory
  * gets another owner (default 70:70, the postgres uid of the Alpine-based images, which
@@ -57,36 +69,27 @@ export const postgresChown: Fault = async ({ stack }, params) => {
   const owner = param<string>(params, "owner", "string", "70:70");
   if (!/^\d+:\d+$/.test(owner)) throw new Error(`postgres-chown: owner must be uid:gid in numbers, got "${owner}"`);
   const name = stack.containerName("postgresql");
-  const c = stack.docker.getContainer(name);
-  await c.stop({ t: 5 });
-  const set = await runChecked("docker", [
-    "run", "--rm", "--label", `${labelProject}=${stack.project}`,
-    "-v", `${stack.project}_postgres-data:/data`, baseImage, "sh", "-c", `chown -R ${owner} /data && stat -c %u:%g /data/PG_VERSION`,
-  ]);
-  await c.start();
+  const set = await onStoppedDataVolume(stack, ["sh", "-c", `chown -R ${owner} /data && stat -c %u:%g /data/PG_VERSION`]);
   // Evidence of what the start did with it: the owner once the server answers (or after 30 s).
-  for (let i = 0; i < 30; i++) {
-    const ready = await run("docker", ["exec", name, "pg_isready", "-q"]);
-    if (ready.exitCode === 0) break;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  await pollUntil("PostgreSQL accepting connections", 30_000, 1000, async () =>
+    (await run("docker", ["exec", name, "pg_isready", "-q"])).exitCode === 0 ? { value: true, reason: "" } : { reason: "not ready" },
+  ).catch(() => undefined);
   const after = await run("docker", ["exec", name, "stat", "-c", "%u:%g", "/var/lib/postgresql/data/PG_VERSION"]);
   return {
     detail:
-      `changed the owner of the PostgreSQL data directory to ${owner} (PG_VERSION owned by ${set.stdout.trim()}) and started the server again; ` +
+      `changed the owner of the PostgreSQL data directory to ${owner} (PG_VERSION owned by ${set}) and started the server again; ` +
       `after the start PG_VERSION is owned by ${after.exitCode === 0 ? after.stdout.trim() : `? (stat failed: ${after.stderr.trim()})`}`,
     revert: async () => {},
   };
 };
 
+/**
+ * Corrupt PostgreSQL's data directory the way a bad disk does: remove global/pg_control
+ * while the server is stopped, then start it. It cannot start again (PANIC) and, with
+ * `restart: unless-stopped`, keeps restarting. Nothing can revert lost data.
+ */
 export const postgresCorrupt: Fault = async ({ stack }, params) => {
   const file = param<string>(params, "file", "string", "global/pg_control");
-  const c = stack.docker.getContainer(stack.containerName("postgresql"));
-  await c.stop({ t: 5 });
-  await runChecked("docker", [
-    "run", "--rm", "--label", `${labelProject}=${stack.project}`,
-    "-v", `${stack.project}_postgres-data:/data`, baseImage, "rm", "-f", `/data/${file}`,
-  ]);
-  await c.start();
+  await onStoppedDataVolume(stack, ["rm", "-f", `/data/${file}`]);
   return { detail: `removed ${file} from the PostgreSQL data directory and started the server again`, revert: async () => {} };
 };
