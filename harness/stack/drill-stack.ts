@@ -21,7 +21,7 @@ import { derivePrometheusConfig, type DerivedPrometheusConfig, type PrometheusTi
 import { generateSecrets, type DrillSecrets } from "./secrets.js";
 import { describeFailure, listDrillResources, removeProjectResources, sweepLeftovers, type ProjectResources } from "./leftovers.js";
 import { guardTeardown, releaseTeardown } from "./teardown-guard.js";
-import { PrometheusClient, waitForAllTargetsUp } from "../detect/prometheus.js";
+import { PrometheusClient, pollUntil, waitForAllTargetsUp } from "../detect/prometheus.js";
 
 // testcontainers' Ryuk reaper image cannot be pulled here; teardown is ours (see
 // teardown-guard.ts and leftovers.ts).
@@ -338,17 +338,14 @@ async function describeImplementations(
 /** Wait until a one-shot container has exited 0; otherwise fail with its exit code and last log lines. */
 async function waitForJob(docker: Docker, containerName: string, timeoutMs: number): Promise<void> {
   const c = docker.getContainer(containerName);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const exitCode = await pollUntil(`job ${containerName} to finish`, timeoutMs, 250, async () => {
     const { State } = await c.inspect();
-    if (!State.Running && State.FinishedAt && !State.FinishedAt.startsWith("0001-")) {
-      if (State.ExitCode === 0) return;
-      const logs = (await c.logs({ stdout: true, stderr: true, tail: 20 })).toString("utf8");
-      throw new Error(`job ${containerName} exited with code ${State.ExitCode}; its last output:\n${logs}`);
-    }
-    if (Date.now() > deadline) throw new Error(`job ${containerName} still running after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+    const finished = !State.Running && State.FinishedAt && !State.FinishedAt.startsWith("0001-");
+    return finished ? { value: State.ExitCode, reason: "" } : { reason: `still ${State.Status}` };
+  });
+  if (exitCode === 0) return;
+  const logs = (await c.logs({ stdout: true, stderr: true, tail: 20 })).toString("utf8");
+  throw new Error(`job ${containerName} exited with code ${exitCode}; its last output:\n${logs}`);
 }
 
 async function forceRemove(docker: Docker, project: string, dir: string): Promise<void> {

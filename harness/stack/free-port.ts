@@ -1,6 +1,6 @@
 // A free TCP port on loopback, as the kernel hands out for port 0. The port is released
-// at once (Docker binds it later), so the kernel may offer it again: within a process,
-// where drills run side by side, a port is never handed out twice.
+// at once (Docker binds it later), so the kernel may offer it again to the next call of
+// the same bring-up: within a process, a port is never handed out twice.
 import { createServer } from "node:net";
 
 const handedOut = new Set<number>();

@@ -39,11 +39,6 @@ export interface BuiltImage {
   seconds: number;
 }
 
-// Drills may run side by side (vitest runs scenarios concurrently): one build per image
-// and one base-image check per process, whoever asks first.
-const buildsInFlight = new Map<string, Promise<BuiltImage>>();
-let baseImageIdInFlight: Promise<{ id: string; note: string }> | undefined;
-
 export class ImageBuilder {
   private baseImageId?: string;
   readonly notes: string[] = [];
@@ -55,14 +50,8 @@ export class ImageBuilder {
 
   private async base(): Promise<string> {
     if (!this.baseImageId) {
-      baseImageIdInFlight ??= (async () => {
-        const note = await ensureBaseImage(this.docker, this.log);
-        return { id: (await this.docker.getImage(baseImage).inspect()).Id, note };
-      })();
-      baseImageIdInFlight.catch(() => (baseImageIdInFlight = undefined));
-      const { id, note } = await baseImageIdInFlight;
-      this.notes.push(note);
-      this.baseImageId = id;
+      this.notes.push(await ensureBaseImage(this.docker, this.log));
+      this.baseImageId = (await this.docker.getImage(baseImage).inspect()).Id;
     }
     return this.baseImageId;
   }
@@ -122,18 +111,6 @@ exec node /opt/stand-in/${command}.mjs "$@"
 
   private async buildContext(name: string, contextDir: string, what: string): Promise<BuiltImage> {
     const ref = `runbook-drills/${name}:${contextHash(contextDir, await this.base())}`;
-    const pending = buildsInFlight.get(ref);
-    if (pending) return { ...(await pending), built: false, seconds: 0 };
-    const build = this.buildIfMissing(name, ref, contextDir, what);
-    buildsInFlight.set(ref, build);
-    try {
-      return await build;
-    } finally {
-      buildsInFlight.delete(ref);
-    }
-  }
-
-  private async buildIfMissing(name: string, ref: string, contextDir: string, what: string): Promise<BuiltImage> {
     if (await imageExists(this.docker, ref)) return { ref, built: false, seconds: 0 };
     this.log(`images: building ${ref} from ${what}`);
     const started = Date.now();
