@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { dockerClient, ensureEngine } from "../engine/docker-engine.js";
-import { describeFailure, listDrillResources, removeProjectResources, sweepLeftovers } from "../stack/leftovers.js";
+import { describeFailure, listDrillResources, removeProjectResources, sweepLeftovers, type RemovalFailure } from "../stack/leftovers.js";
 import { imageLabel } from "../stack/images.js";
 import { stateDir } from "../util/paths.js";
 import { stderrLogger } from "../util/log.js";
@@ -19,7 +19,7 @@ const docker = dockerClient();
 const removed = values.all ? await listDrillResources(docker) : await sweepLeftovers(docker);
 for (const r of removed) {
   const failures = values.all ? await removeProjectResources(docker, r) : (r.failures ?? []);
-  const count = (kind: string, names: string[]) => names.length - failures.filter((f) => f.resource.startsWith(`${kind} `)).length;
+  const count = (kind: RemovalFailure["kind"], names: string[]) => names.length - failures.filter((f) => f.kind === kind).length;
   const gone = [count("container", r.containers), count("network", r.networks), count("volume", r.volumes)];
   if (gone.some((n) => n > 0)) console.log(`removed ${r.project}: ${gone[0]} containers, ${gone[1]} networks, ${gone[2]} volumes`);
   for (const f of failures) console.error(`  ${describeFailure(f)}`);

@@ -26,11 +26,11 @@ describe("removeProjectResources", () => {
       calls,
     );
     const failures = await removeProjectResources(docker, { project: "p", containers: ["p-caddy", "p-app"], networks: ["p_net"], volumes: ["p_data"] });
-    expect(failures).toEqual([{ resource: "network p_net", reason: "error while removing network: network p_net id 1 has active endpoints" }]);
+    expect(failures).toEqual([{ kind: "network", name: "p_net", reason: "error while removing network: network p_net id 1 has active endpoints" }]);
     // The network was retried before it was reported; the rest went on the first try.
     expect(calls.filter((c) => c === "p_net")).toHaveLength(4);
     expect(calls.filter((c) => c === "p_data")).toHaveLength(1);
-    expect(describeFailure(failures[0]!)).toMatch(/restart dockerd, then run `npm run clean` again/);
+    expect(describeFailure(failures[0]!)).toMatch(/^could not remove network p_net: .*restart dockerd, then run `npm run clean` again/);
   });
 
   it("retries a volume the engine still holds and reports nothing once it goes", async () => {

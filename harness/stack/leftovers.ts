@@ -18,7 +18,8 @@ export interface ProjectResources {
 }
 
 export interface RemovalFailure {
-  resource: string;
+  kind: "container" | "network" | "volume";
+  name: string;
   reason: string;
 }
 
@@ -27,7 +28,7 @@ export function describeFailure(f: RemovalFailure): string {
   const hint = /active endpoints/.test(f.reason)
     ? " (the engine still counts a removed container on this network, a Docker engine bookkeeping fault; restart dockerd, then run `npm run clean` again)"
     : "";
-  return `could not remove ${f.resource}: ${f.reason}${hint}`;
+  return `could not remove ${f.kind} ${f.name}: ${f.reason}${hint}`;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,7 +86,7 @@ async function ownerOf(docker: Docker, project: string): Promise<{ pid: number; 
 /** Remove a project's resources; returns what the engine refused (already gone is fine). */
 export async function removeProjectResources(docker: Docker, res: ProjectResources): Promise<RemovalFailure[]> {
   const failures: RemovalFailure[] = [];
-  const attempt = async (resource: string, remove: () => Promise<unknown>, tries: number) => {
+  const attempt = async (kind: RemovalFailure["kind"], name: string, remove: () => Promise<unknown>, tries: number) => {
     for (let i = 1; ; i++) {
       try {
         await remove();
@@ -93,7 +94,7 @@ export async function removeProjectResources(docker: Docker, res: ProjectResourc
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode === 404) return;
         if (i >= tries) {
-          failures.push({ resource, reason: engineMessage(err) });
+          failures.push({ kind, name, reason: engineMessage(err) });
           return;
         }
         // The engine may still be releasing a just-removed container's endpoints and mounts.
@@ -101,11 +102,11 @@ export async function removeProjectResources(docker: Docker, res: ProjectResourc
       }
     }
   };
-  await Promise.all(res.containers.map((c) => attempt(`container ${c}`, () => docker.getContainer(c).remove({ force: true, v: true }), 2)));
+  await Promise.all(res.containers.map((c) => attempt("container", c, () => docker.getContainer(c).remove({ force: true, v: true }), 2)));
   // Networks and volumes can only go once no container uses them.
   await Promise.all([
-    ...res.networks.map((n) => attempt(`network ${n}`, () => docker.getNetwork(n).remove(), 4)),
-    ...res.volumes.map((v) => attempt(`volume ${v}`, () => docker.getVolume(v).remove({ force: true }), 4)),
+    ...res.networks.map((n) => attempt("network", n, () => docker.getNetwork(n).remove(), 4)),
+    ...res.volumes.map((v) => attempt("volume", v, () => docker.getVolume(v).remove({ force: true }), 4)),
   ]);
   return failures;
 }

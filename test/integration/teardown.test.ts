@@ -10,6 +10,7 @@ import { dockerClient } from "../../harness/engine/docker-engine.js";
 import { labelOwnerHost, labelOwnerPid, labelProject } from "../../harness/stack/compose-file.js";
 import { listDrillResources, sweepLeftovers } from "../../harness/stack/leftovers.js";
 import { repoRoot, stateDir } from "../../harness/util/paths.js";
+import { pollUntil } from "../../harness/detect/prometheus.js";
 
 function deadPid(): Promise<number> {
   return new Promise((resolve) => {
@@ -89,16 +90,14 @@ describe.sequential("teardown guarantees", () => {
 
 /** Wait for a process that is not our child to go. */
 async function exitOf(pid: number, timeoutMs: number): Promise<"exited" | "still running"> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  return pollUntil(`process ${pid} to exit`, timeoutMs, 200, async () => {
     try {
       process.kill(pid, 0);
+      return { reason: "still running" };
     } catch {
-      return "exited";
+      return { value: "exited" as const, reason: "" };
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return "still running";
+  }).catch(() => "still running" as const);
 }
 
 /**

@@ -2,9 +2,9 @@
  * Entry point of the Meilisearch stand-in container.
  *
  * Reads MEILI_HTTP_ADDR (default 0.0.0.0:7700), MEILI_MASTER_KEY and MEILI_DB_PATH
- * (default /meili_data/data.ms) like real Meilisearch, logs one JSON line once listening (never the key), and shuts
- * down cleanly on SIGTERM/SIGINT. Node handles those signals itself because it
- * may run as PID 1 in the container, where the kernel's defaults do not apply.
+ * (default /meili_data/data.ms) like real Meilisearch, logs one JSON line once
+ * listening (never the key), and shuts down cleanly on SIGTERM/SIGINT
+ * (../shutdown.ts).
  */
 import { readConfig } from "./config.js";
 import { STANDIN_PKG_VERSION, startMeilisearchStandIn } from "./server.js";
