@@ -1,6 +1,6 @@
 // `npm run bench:scenarios [-- --json] [names...]`
 // Runs each drill (warm: images are built by the first run) and prints wall time split
-// by phase, time-to-detect against its lower bound, and time-to-recover. Goals on these
+// by phase, time-to-detect against the rule's bound, and time-to-recover. Goals on these
 // machines (reported, not asserted): a warm drill <= 90 s; time-to-detect <= lower
 // bound + one scrape interval.
 import { parseArgs } from "node:util";

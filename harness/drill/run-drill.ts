@@ -233,7 +233,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         }
         journal.detection.firedAt = new Date().toISOString();
         journal.detection.secondsToDetect = since(injectedAt, journal.detection.firedAt);
-        rec.detail = `${alertName} firing after ${journal.detection.secondsToDetect.toFixed(1)} s (lower bound ${journal.detection.lowerBoundSeconds} s)`;
+        rec.detail = `${alertName} firing after ${journal.detection.secondsToDetect.toFixed(1)} s (the rule's bound, scrape + evaluation + for: ${journal.detection.lowerBoundSeconds} s)`;
         return "passed";
       }
       if (drill.detection.query) {
