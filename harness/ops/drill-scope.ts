@@ -12,6 +12,14 @@
 // while prefixing one of ours).
 import type Docker from "dockerode";
 import { labelProject } from "../stack/compose-file.js";
+import { imageLabel } from "../stack/images.js";
+
+/** `postgres` -> `postgres:latest`, `docker.io/library/x:1` -> `x:1`: how the engine lists tags. */
+export function normalImageRef(ref: string): string {
+  let r = ref.replace(/^docker\.io\/(library\/)?/, "").replace(/^index\.docker\.io\/(library\/)?/, "");
+  if (!r.includes("@") && !/:[^/]+$/.test(r)) r = `${r}:latest`;
+  return r;
+}
 
 export interface DrillContainer {
   id: string;
@@ -26,10 +34,18 @@ export interface DrillNetwork {
   name: string;
 }
 
+export interface EngineImage {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+}
+
 /** The engine's view of the drill's labelled resources. */
 export interface EngineLookup {
   containers(): Promise<DrillContainer[]>;
   networks(): Promise<DrillNetwork[]>;
+  /** Every image on the engine (the scope keeps the drill's). */
+  images(): Promise<EngineImage[]>;
 }
 
 export function dockerLookup(docker: Docker, project: string): EngineLookup {
@@ -47,6 +63,10 @@ export function dockerLookup(docker: Docker, project: string): EngineLookup {
       const list = await docker.listNetworks({ filters });
       return list.map((n) => ({ id: n.Id, name: n.Name }));
     },
+    async images() {
+      const list = await docker.listImages();
+      return list.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], labels: i.Labels ?? {} }));
+    },
   };
 }
 
@@ -59,6 +79,8 @@ export interface DrillScopeOptions {
   /** The harness's own containers (the operator shell): invisible and untouchable from inside. */
   hiddenContainers?: readonly string[];
   lookup: EngineLookup;
+  /** Image references the drill's services run; with the drills' labelled image cache, the only images a step may use. */
+  images?: readonly string[];
   /** How long an engine listing is trusted before it is fetched again. */
   cacheMs?: number;
 }
@@ -78,6 +100,7 @@ export class DrillScope {
   private readonly cacheMs: number;
   private containerCache?: { at: number; list: Promise<DrillContainer[]> };
   private networkCache?: { at: number; list: Promise<DrillNetwork[]> };
+  private readonly imageRefs: ReadonlySet<string>;
   /** Exec instances created through the guard: the only ones it lets be started or inspected. */
   private readonly execs = new Set<string>();
 
@@ -88,12 +111,13 @@ export class DrillScope {
     this.services = new Set(opts.services);
     this.hidden = new Set(opts.hiddenContainers ?? []);
     this.lookup = opts.lookup;
+    this.imageRefs = new Set((opts.images ?? []).map(normalImageRef));
     this.cacheMs = opts.cacheMs ?? 1000;
   }
 
   /** Is a name in the drill's namespace (`<project>-*` containers, `<project>_*` volumes and networks)? */
   ownsName(name: string): boolean {
-    return validName.test(name) && name.startsWith(`${this.project}-`) || name.startsWith(`${this.project}_`);
+    return validName.test(name) && (name.startsWith(`${this.project}-`) || name.startsWith(`${this.project}_`));
   }
 
   isHidden(names: readonly string[]): boolean {
@@ -157,6 +181,20 @@ export class DrillScope {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Is an image reference (tag, full ID or ID prefix) one of the drill's: an image its
+   * services run or one of the drills' own labelled build cache? Others are not
+   * inspected, run or listed: their config holds someone else's environment.
+   */
+  async image(ref: string): Promise<boolean> {
+    if (ref === "" || ref.includes("..")) return false;
+    const ours = (await this.lookup.images()).filter((i) => i.labels[imageLabel] !== undefined || i.tags.some((t) => this.imageRefs.has(t)));
+    const wanted = normalImageRef(ref);
+    if (ours.some((i) => i.tags.includes(wanted))) return true;
+    const id = ref.replace(/^sha256:/, "");
+    return /^[0-9a-f]{6,64}$/.test(id) && ours.some((i) => i.id.replace(/^sha256:/, "").startsWith(id));
   }
 
   addExec(id: string): void {

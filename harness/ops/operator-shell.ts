@@ -23,6 +23,7 @@ import { stderrLogger, type Logger } from "../util/log.js";
 import { productionComposeFile } from "../util/paths.js";
 import { ExecOutput } from "./exec-output.js";
 import { startScopeGuard, type NetworkHooks, type Refusal, type ScopeGuard } from "./scope-guard.js";
+import { policyFromCompose } from "./drill-policy.js";
 import { tarArchive } from "./tar.js";
 
 export const roleLabel = "io.runbook-drills.role";
@@ -300,6 +301,9 @@ export async function startOperatorShell(stack: StartedDrillStack, opts: Operato
     services: Object.keys(prod.services),
     labels,
     hiddenContainers: [name],
+    // What the drill's own compose file does, a step may do: its bind sources, declared
+    // privileges, volume and network options and images; nothing beyond.
+    policy: policyFromCompose(derived, stack.project, stack.dir, stack.composeEnv),
     networkHooks: shellNetworkHooks(docker, name, networks),
     log,
     trace: process.env.DRILL_GUARD_TRACE === "1",

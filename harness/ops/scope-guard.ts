@@ -15,7 +15,8 @@ import Docker from "dockerode";
 import { labelProject } from "../stack/compose-file.js";
 import type { Logger } from "../util/log.js";
 import { DrillScope, dockerLookup, type EngineLookup } from "./drill-scope.js";
-import { engineRequest, rawJsonResponse, readAll, sendBody, sendJson, streamBack, tunnel } from "./engine-proxy.js";
+import { emptyPolicy, type DrillPolicy } from "./drill-policy.js";
+import { engineRequest, rawJsonResponse, readAll, readUpgradeBody, sendBody, sendJson, streamBack, tunnel } from "./engine-proxy.js";
 import { decide, narrowAnswer, type Decision, type Effect } from "./scope-rules.js";
 
 export interface Refusal {
@@ -51,6 +52,8 @@ export interface ScopeGuardOptions {
   networkHooks?: NetworkHooks;
   /** How the guard finds the drill's resources; the engine by default. */
   lookup?: EngineLookup;
+  /** What the drill's compose file declares (bind roots, privileges, driver options, images). Without it nothing of the kind is allowed. */
+  policy?: DrillPolicy;
   log?: Logger;
   /** Log every request and what the guard did with it (debugging a client's calls). */
   trace?: boolean;
@@ -63,16 +66,19 @@ export interface ScopeGuard {
   close(): Promise<void>;
 }
 
-const versionPrefix = /^(\/v\d+(?:\.\d+)?)(\/.*)?$/;
+const versionPrefix = /^(\/v(\d+(?:\.\d+)?))(\/.*)?$/;
 
-/** `/v1.41/containers/json?all=1` -> { prefix: "/v1.41", path: "/containers/json", query } */
-export function splitUrl(url: string): { prefix: string; path: string; query: URLSearchParams } {
+/** `/v1.41/containers/json?all=1` -> { prefix: "/v1.41", version: "1.41", path: "/containers/json", query } */
+export function splitUrl(url: string): { prefix: string; version?: string; path: string; query: URLSearchParams } {
   const parsed = new URL(url, "http://docker");
   const m = versionPrefix.exec(parsed.pathname);
-  return m ? { prefix: m[1] ?? "", path: m[2] ?? "/", query: parsed.searchParams } : { prefix: "", path: parsed.pathname, query: parsed.searchParams };
+  return m
+    ? { prefix: m[1] ?? "", version: m[2], path: m[3] ?? "/", query: parsed.searchParams }
+    : { prefix: "", path: parsed.pathname, query: parsed.searchParams };
 }
 
-const isJson = (req: IncomingMessage) => (req.headers["content-type"] ?? "").includes("json");
+/** `docker cp` into a container: the one call whose body is a raw stream (a tar), not JSON. */
+const rawStreamCall = (method: string, path: string) => method === "PUT" && /^\/containers\/[^/]+\/archive$/.test(path);
 
 /** Effects that need the whole answer before the client gets it. */
 const buffered: ReadonlySet<Effect> = new Set([
@@ -82,6 +88,7 @@ const buffered: ReadonlySet<Effect> = new Set([
   "record-exec",
   "network-removal",
   "network-created",
+  "narrow-info",
 ]);
 
 class Guard implements ScopeGuard {
@@ -91,13 +98,16 @@ class Guard implements ScopeGuard {
   private readonly scope: DrillScope;
   private readonly engineSocket: string;
   private readonly labels: Record<string, string>;
+  private readonly policy: DrillPolicy;
   private readonly tunnels = new Set<Duplex>();
   private closed?: Promise<void>;
 
   constructor(private readonly opts: ScopeGuardOptions) {
     this.engineSocket = opts.engineSocket ?? "/var/run/docker.sock";
     this.labels = { ...(opts.labels ?? {}), [labelProject]: opts.project };
+    this.policy = opts.policy ?? emptyPolicy();
     this.scope = new DrillScope({
+      images: this.policy.images,
       project: opts.project,
       productionProject: opts.productionProject ?? "docker-compose",
       services: opts.services,
@@ -160,9 +170,9 @@ class Guard implements ScopeGuard {
   }
 
   private async decide(method: string, url: string, body: unknown): Promise<{ decision: Decision; prefix: string; pathname: string }> {
-    const { prefix, path, query } = splitUrl(url);
+    const { prefix, version, path, query } = splitUrl(url);
     const pathname = new URL(url, "http://docker").pathname;
-    const decision = await decide({ method, path, query, body }, { scope: this.scope, labels: this.labels }).catch(
+    const decision = await decide({ method, path, query, body, version }, { scope: this.scope, policy: this.policy, labels: this.labels }).catch(
       (err: unknown): Decision => ({ kind: "refuse", reason: `the guard could not check this request: ${errorText(err)}` }),
     );
     if (this.opts.trace) {
@@ -175,26 +185,31 @@ class Guard implements ScopeGuard {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
     const url = req.url ?? "/";
-    // JSON bodies are small (create, connect) and some must be checked and rewritten.
-    const raw = isJson(req) ? await readAll(req) : undefined;
+    const pathname = new URL(url, "http://docker").pathname;
+    // Every body is read and parsed before the decision (JSON bodies are small), except
+    // the raw tar of `docker cp`; the engine gets only what the rules checked.
+    const raw = rawStreamCall(method, splitUrl(url).path) ? undefined : await readAll(req, 4 * 1024 * 1024);
     let body: unknown;
     if (raw && raw.length > 0) {
       try {
         body = JSON.parse(raw.toString("utf8"));
       } catch {
-        body = undefined;
+        return sendJson(res, 403, this.refusal(method, pathname, "the request body is not JSON, and the guard forwards only bodies it has checked"));
       }
     }
-    const { decision, prefix, pathname } = await this.decide(method, url, body);
+    const { decision, prefix } = await this.decide(method, url, body);
     if (decision.kind === "refuse") return sendJson(res, 403, this.refusal(method, pathname, decision.reason));
     if (decision.kind === "answer") return sendJson(res, decision.status, decision.body);
+    if (raw && raw.length > 0 && decision.body === undefined) {
+      return sendJson(res, 403, this.refusal(method, pathname, `the guard forwards no request body on ${method} ${pathname}`));
+    }
 
     const query = decision.query.toString();
     const target = {
       method,
       url: `${prefix}${decision.path}${query ? `?${query}` : ""}`,
-      headers: req.headers,
-      body: decision.body !== undefined ? Buffer.from(JSON.stringify(decision.body)) : (raw ?? (hasBody(req) ? req : undefined)),
+      headers: decision.body !== undefined ? { ...req.headers, "content-type": "application/json" } : req.headers,
+      body: decision.body !== undefined ? Buffer.from(JSON.stringify(decision.body)) : decision.rawBody && hasBody(req) ? req : undefined,
     };
     const effect = decision.effect;
     if (effect === "network-removal") await this.opts.networkHooks?.beforeRemoval();
@@ -213,7 +228,7 @@ class Guard implements ScopeGuard {
   /** Rewrite or learn from an answer before the client sees it. */
   private transform(effect: Effect, status: number, answer: Buffer): Buffer {
     if (status < 200 || status >= 300) return answer;
-    if (effect === "hide-containers" || effect === "hide-network-members" || effect === "narrow-disk-usage") {
+    if (effect === "hide-containers" || effect === "hide-network-members" || effect === "narrow-disk-usage" || effect === "narrow-info") {
       const narrowed = narrowAnswer(effect, JSON.parse(answer.toString("utf8")), this.scope);
       return Buffer.from(JSON.stringify(narrowed));
     }
@@ -224,18 +239,50 @@ class Guard implements ScopeGuard {
     return answer;
   }
 
+  /**
+   * An upgrade request. Only exec start and attach may upgrade; the body is read, checked
+   * and re-serialised like any other, and the tunnel holds the client's further bytes
+   * until the engine has upgraded the connection.
+   */
   private async hijack(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const method = req.method ?? "POST";
-    const { decision, prefix, pathname } = await this.decide(method, req.url ?? "/", undefined);
-    if (decision.kind !== "forward") {
-      const message =
-        decision.kind === "refuse"
-          ? this.refusal(method, pathname, decision.reason)
-          : { message: `scope guard: ${method} ${pathname} cannot be hijacked` };
-      return rawJsonResponse(socket, 403, "Forbidden", message);
+    const url = req.url ?? "/";
+    const pathname = new URL(url, "http://docker").pathname;
+    let read: { body: Buffer; rest: Buffer };
+    try {
+      read = await readUpgradeBody(req, socket, head);
+    } catch (err) {
+      return rawJsonResponse(socket, 403, "Forbidden", this.refusal(method, pathname, `unreadable upgrade request: ${errorText(err)}`));
+    }
+    let body: unknown;
+    if (read.body.length > 0) {
+      try {
+        body = JSON.parse(read.body.toString("utf8"));
+      } catch {
+        return rawJsonResponse(socket, 403, "Forbidden", this.refusal(method, pathname, "the request body is not JSON"));
+      }
+    }
+    const { decision, prefix } = await this.decide(method, url, body);
+    if (decision.kind !== "forward" || !decision.hijack) {
+      const reason =
+        decision.kind === "refuse" ? decision.reason : "only exec start and container attach may upgrade a connection to a raw stream";
+      return rawJsonResponse(socket, 403, "Forbidden", this.refusal(method, pathname, reason));
+    }
+    if (read.body.length > 0 && decision.body === undefined) {
+      return rawJsonResponse(socket, 403, "Forbidden", this.refusal(method, pathname, `the guard forwards no request body on ${method} ${pathname}`));
     }
     const query = decision.query.toString();
-    const engine = tunnel(this.engineSocket, req, socket, head, `${prefix}${decision.path}${query ? `?${query}` : ""}`);
+    const engine = tunnel(
+      this.engineSocket,
+      {
+        method,
+        url: `${prefix}${decision.path}${query ? `?${query}` : ""}`,
+        headers: decision.body !== undefined ? { ...req.headers, "content-type": "application/json" } : req.headers,
+        body: decision.body !== undefined ? Buffer.from(JSON.stringify(decision.body)) : undefined,
+      },
+      socket,
+      read.rest,
+    );
     this.tunnels.add(socket);
     this.tunnels.add(engine);
     const forget = () => {

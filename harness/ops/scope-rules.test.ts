@@ -1,9 +1,10 @@
 // The scope guard's policy without an engine: a fake listing stands for the drill's
 // labelled containers and networks.
 import { describe, expect, it } from "vitest";
-import { DrillScope, type EngineLookup } from "./drill-scope.js";
+import { DrillScope, type EngineImage, type EngineLookup } from "./drill-scope.js";
 import { withLabelFilter } from "./engine-filters.js";
 import { decide, narrowAnswer, type ApiRequest, type Decision } from "./scope-rules.js";
+import { emptyPolicy, type DrillPolicy } from "./drill-policy.js";
 import { splitUrl } from "./scope-guard.js";
 import { dotEnv, localForwards, referencedVariables } from "./operator-shell.js";
 import { tarArchive } from "./tar.js";
@@ -21,6 +22,11 @@ const lookup: EngineLookup = {
     { id: "e".repeat(64), names: [`${project}-operator-shell`], volumes: [] },
   ],
   networks: async () => [{ id: netId, name: `${project}_app-network` }],
+  images: async (): Promise<EngineImage[]> => [
+    { id: `sha256:${"1".repeat(64)}`, tags: ["runbook-drills/postgresql:abc"], labels: { "io.runbook-drills.image": "postgresql" } },
+    { id: `sha256:${"2".repeat(64)}`, tags: ["x:latest"], labels: {} },
+    { id: `sha256:${"3".repeat(64)}`, tags: ["someone/else:1"], labels: {} },
+  ],
 };
 
 function scope(): DrillScope {
@@ -30,15 +36,17 @@ function scope(): DrillScope {
     services: ["postgresql", "caddy", "minio"],
     hiddenContainers: [`${project}-operator-shell`],
     lookup,
+    images: ["x"],
   });
 }
 
 const labels = { "io.runbook-drills.project": project, "io.runbook-drills.owner-pid": "42" };
+const policy: DrillPolicy = { ...emptyPolicy(), bindRoots: ["/work/stack/config"], images: ["x"] };
 
 function request(method: string, url: string, body?: unknown): Promise<Decision> {
-  const { path, query } = splitUrl(url);
-  const req: ApiRequest = { method, path, query, body };
-  return decide(req, { scope: scope(), labels });
+  const { path, query, version } = splitUrl(url);
+  const req: ApiRequest = { method, path, query, body, version };
+  return decide(req, { scope: scope(), policy, labels });
 }
 
 function forwarded(d: Decision): Extract<Decision, { kind: "forward" }> {
@@ -196,7 +204,7 @@ describe("scope guard: creates and the rest", () => {
 
   it("lets exec instances be started only when created through the guard", async () => {
     const s = scope();
-    const start = (id: string) => decide({ method: "POST", path: `/exec/${id}/start`, query: new URLSearchParams() }, { scope: s, labels });
+    const start = (id: string) => decide({ method: "POST", path: `/exec/${id}/start`, query: new URLSearchParams() }, { scope: s, policy, labels });
     expect((await start("f".repeat(64))).kind).toBe("refuse");
     s.addExec("f".repeat(64));
     expect((await start("f".repeat(64))).kind).toBe("forward");
@@ -246,5 +254,155 @@ describe("operator shell helpers", () => {
     expect(tar.length).toBe(512 + 512 + 512 + 1024);
     expect(tar.subarray(257, 262).toString()).toBe("ustar");
     expect(tar.subarray(1024, 1029).toString()).toBe("hello");
+  });
+});
+
+// Each row names the rule it exercises (issue 8's classes of hole). A refusal must name
+// the field of the call it refused.
+describe("scope guard: allow-listed bodies", () => {
+  const create = (body: unknown, name = `${project}-x`) => request("POST", `/v1.41/containers/create?name=${name}`, body);
+  const refusedWith = async (d: Promise<Decision>, text: string | RegExp) => {
+    const decision = await d;
+    if (decision.kind !== "refuse") throw new Error(`expected a refusal, got ${JSON.stringify(decision)}`);
+    expect(decision.reason).toMatch(text);
+  };
+
+  const refusedCreates: { rule: string; body: Record<string, unknown>; field: string | RegExp }[] = [
+    { rule: "host bind: -v /:/host", body: { Image: "x", HostConfig: { Binds: ["/:/host"] } }, field: /HostConfig\.Binds\[0\] mounts the host path \// },
+    { rule: "host bind: --mount type=bind,src=/", body: { Image: "x", HostConfig: { Mounts: [{ Type: "bind", Source: "/", Target: "/h" }] } }, field: "HostConfig.Mounts[0].Source" },
+    { rule: "host bind: .. escapes an allowed root", body: { Image: "x", HostConfig: { Binds: ["/work/stack/config/../../etc:/h"] } }, field: /has a "\.\." component/ },
+    { rule: "host bind: engine socket", body: { Image: "x", HostConfig: { Binds: ["/var/run/docker.sock:/s"] } }, field: "HostConfig.Binds[0]" },
+    { rule: "host bind: volume driver options on a mount", body: { Image: "x", HostConfig: { Mounts: [{ Type: "volume", Source: `${project}_v`, Target: "/h", VolumeOptions: { DriverConfig: { Name: "local", Options: { type: "none", o: "bind", device: "/" } } } }] } }, field: "HostConfig.Mounts[0].VolumeOptions.DriverConfig" },
+    { rule: "key spelling: lower-case hostconfig", body: { Image: "x", hostconfig: { Binds: ["/:/host"] } }, field: "HostConfig.Binds[0] mounts the host path /" },
+    { rule: "key spelling: HostConfig given twice", body: { Image: "x", HostConfig: {}, hostConfig: { Privileged: true } }, field: /given twice/ },
+    { rule: "key placement: top-level Binds (pre-1.24 shape dockerd still reads)", body: { Image: "x", Binds: ["/:/host"] }, field: /field Binds is not one the scope guard forwards/ },
+    { rule: "key placement: top-level Privileged", body: { Image: "x", Privileged: true }, field: /field Privileged is not one/ },
+    { rule: "unknown field", body: { Image: "x", HostConfig: { Annotations: { a: "b" } } }, field: /HostConfig\.Annotations is not one/ },
+    { rule: "non-ASCII key folding (Go folds ſ to s)", body: { Image: "x", "Hoſtconfig": {} }, field: /not a plain ASCII name/ },
+    { rule: "privilege: Privileged", body: { Image: "x", HostConfig: { Privileged: true } }, field: "HostConfig.Privileged" },
+    { rule: "privilege: CapAdd", body: { Image: "x", HostConfig: { CapAdd: ["SYS_ADMIN"] } }, field: "HostConfig.CapAdd" },
+    { rule: "privilege: Devices", body: { Image: "x", HostConfig: { Devices: [{ PathOnHost: "/dev/sda", PathInContainer: "/dev/sda", CgroupPermissions: "rwm" }] } }, field: "HostConfig.Devices" },
+    { rule: "privilege: DeviceCgroupRules", body: { Image: "x", HostConfig: { DeviceCgroupRules: ["b *:* rwm"] } }, field: "HostConfig.DeviceCgroupRules" },
+    { rule: "privilege: SecurityOpt seccomp=unconfined", body: { Image: "x", HostConfig: { SecurityOpt: ["seccomp=unconfined"] } }, field: "HostConfig.SecurityOpt" },
+    { rule: "privilege: PidMode host", body: { Image: "x", HostConfig: { PidMode: "host" } }, field: "HostConfig.PidMode" },
+    { rule: "privilege: IpcMode host", body: { Image: "x", HostConfig: { IpcMode: "host" } }, field: "HostConfig.IpcMode" },
+    { rule: "privilege: UTSMode host", body: { Image: "x", HostConfig: { UTSMode: "host" } }, field: "HostConfig.UTSMode" },
+    { rule: "privilege: UsernsMode host", body: { Image: "x", HostConfig: { UsernsMode: "host" } }, field: "HostConfig.UsernsMode" },
+    { rule: "privilege: CgroupnsMode host", body: { Image: "x", HostConfig: { CgroupnsMode: "host" } }, field: "HostConfig.CgroupnsMode" },
+    { rule: "privilege: CgroupParent", body: { Image: "x", HostConfig: { CgroupParent: "/system.slice" } }, field: "HostConfig.CgroupParent" },
+    { rule: "privilege: Sysctls", body: { Image: "x", HostConfig: { Sysctls: { "net.ipv4.ip_forward": "1" } } }, field: "HostConfig.Sysctls" },
+    { rule: "privilege: MaskedPaths [] (systempaths=unconfined)", body: { Image: "x", HostConfig: { MaskedPaths: ["/x"] } }, field: "HostConfig.MaskedPaths" },
+    { rule: "privilege: PidMode container:<outsider>", body: { Image: "x", HostConfig: { PidMode: "container:postgres-outsider" } }, field: /container "postgres-outsider" is not one of drill/ },
+    { rule: "privilege: OomKillDisable", body: { Image: "x", HostConfig: { OomKillDisable: true } }, field: "HostConfig.OomKillDisable" },
+    { rule: "network: --network host", body: { Image: "x", HostConfig: { NetworkMode: "host" } }, field: /HostConfig\.NetworkMode "host"/ },
+    { rule: "network: publish on all interfaces", body: { Image: "x", HostConfig: { PortBindings: { "80/tcp": [{ HostIp: "", HostPort: "80" }] } } }, field: /publishes on ""/ },
+    { rule: "network: -P", body: { Image: "x", HostConfig: { PublishAllPorts: true } }, field: "HostConfig.PublishAllPorts" },
+    { rule: "image: not the drill's", body: { Image: "someone/else:1" }, field: /Image "someone\/else:1" is not an image of drill/ },
+    { rule: "log driver: syslog to a network address", body: { Image: "x", HostConfig: { LogConfig: { Type: "syslog", Config: { "syslog-address": "udp://10.0.0.1:514" } } } }, field: "HostConfig.LogConfig.Type" },
+  ];
+  for (const c of refusedCreates) {
+    it(`refuses container create [${c.rule}]`, async () => refusedWith(create(c.body), c.field));
+  }
+
+  it("allows the drill's own bind sources, zero values of privileged fields and no-new-privileges [host bind, privilege]", async () => {
+    const d = forwarded(
+      await create({
+        Image: "x",
+        HostConfig: {
+          Binds: ["/work/stack/config/prometheus:/etc/prometheus:ro"],
+          Privileged: false,
+          CapAdd: null,
+          Devices: [],
+          SecurityOpt: ["no-new-privileges"],
+          PidMode: "",
+          PortBindings: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "37007" }] },
+        },
+      }),
+    );
+    expect((d.body as { HostConfig: { Binds: string[] } }).HostConfig.Binds).toEqual(["/work/stack/config/prometheus:/etc/prometheus:ro"]);
+  });
+
+  it("re-serialises what it checked, in the canonical spelling [key spelling]", async () => {
+    const d = forwarded(await create({ image: "x", hostconfig: { binds: [`docker-compose_postgres-data:/d`] } }));
+    expect(d.body).toEqual({ Image: "x", HostConfig: { Binds: [`${project}_postgres-data:/d`] }, Labels: labels });
+  });
+
+  it("grants a privilege only to the service that declares it, on its own name and image [privilege: declared]", async () => {
+    const declaring: DrillPolicy = {
+      ...policy,
+      services: { "node-exporter": { containerName: `${project}-node-exporter`, image: "x", privileges: { PidMode: "host" } } },
+    };
+    const withPolicy = (name: string, body: unknown) => {
+      const { path, query } = splitUrl(`/v1.41/containers/create?name=${name}`);
+      return decide({ method: "POST", path, query, body }, { scope: scope(), policy: declaring, labels });
+    };
+    const svc = { "com.docker.compose.service": "node-exporter" };
+    expect((await withPolicy(`${project}-node-exporter`, { Image: "x", Labels: svc, HostConfig: { PidMode: "host" } })).kind).toBe("forward");
+    // Same label, another name (docker run --label ... --pid host): refused.
+    await refusedWith(withPolicy(`${project}-other`, { Image: "x", Labels: svc, HostConfig: { PidMode: "host" } }), "HostConfig.PidMode");
+  });
+
+  it("refuses volume create with bind driver options, and allows the declared tmpfs host disk [volume DriverOpts]", async () => {
+    await refusedWith(
+      request("POST", "/volumes/create", { Name: `${project}_x`, Driver: "local", DriverOpts: { type: "none", o: "bind", device: "/" } }),
+      /DriverOpts .* is refused/,
+    );
+    await refusedWith(request("POST", "/volumes/create", { Name: `${project}_x`, Driver: "nfs" }), "Driver");
+    const declared: DrillPolicy = { ...policy, volumes: { [`${project}_host-disk`]: { driver: "local", driverOpts: { type: "tmpfs", device: "tmpfs", o: "size=256m" } } } };
+    const { path, query } = splitUrl("/volumes/create");
+    const ok = await decide(
+      { method: "POST", path, query, body: { Name: "docker-compose_host-disk", Driver: "local", DriverOpts: { type: "tmpfs", device: "tmpfs", o: "size=256m" } } },
+      { scope: scope(), policy: declared, labels },
+    );
+    expect(forwarded(ok).body).toMatchObject({ Name: `${project}_host-disk` });
+  });
+
+  it("refuses network create beyond a plain bridge [network create]", async () => {
+    await refusedWith(request("POST", "/networks/create", { Name: `${project}_n`, Driver: "macvlan" }), "Driver");
+    await refusedWith(request("POST", "/networks/create", { Name: `${project}_n`, IPAM: { Driver: "default", Config: [{ Subnet: "192.168.1.0/24" }] } }), "IPAM.Config");
+    await refusedWith(request("POST", "/networks/create", { Name: `${project}_n`, Options: { "com.docker.network.bridge.name": "eth0" } }), "Options");
+    expect(forwarded(await request("POST", "/networks/create", { Name: `${project}_n`, Driver: "bridge", CheckDuplicate: true, IPAM: { Driver: "default", Config: [], Options: {} } })).kind).toBe("forward");
+  });
+
+  it("refuses network connect naming an outsider in either spelling [network connect]", async () => {
+    await refusedWith(request("POST", "/networks/docker-compose_app-network/connect", { Container: `${project}-postgresql`, container: "postgresql-outsider" }), /given twice/);
+    await refusedWith(request("POST", "/networks/docker-compose_app-network/connect", { container: "postgresql-outsider" }), /container "postgresql-outsider" is not one of drill/);
+    const ok = forwarded(await request("POST", "/networks/docker-compose_app-network/connect", { container: "postgresql" }));
+    expect(ok.body).toEqual({ Container: `${project}-postgresql` });
+  });
+
+  it("refuses a privileged exec and unknown exec fields [exec]", async () => {
+    await refusedWith(request("POST", "/containers/postgresql/exec", { Cmd: ["sh"], Privileged: true }), "Privileged");
+    await refusedWith(request("POST", "/containers/postgresql/exec", { Cmd: ["sh"], HostConfig: {} }), /HostConfig is not one/);
+    expect(forwarded(await request("POST", "/containers/postgresql/exec", { Cmd: ["sh"], AttachStdout: true })).effect).toBe("record-exec");
+  });
+
+  it("refuses container update fields beyond resources [update]", async () => {
+    await refusedWith(request("POST", "/containers/postgresql/update", { Devices: [{ PathOnHost: "/dev/sda" }] }), "Devices");
+    expect(forwarded(await request("POST", "/containers/postgresql/update", { Memory: 1 << 28, CgroupParent: "" })).body).toEqual({ Memory: 1 << 28, CgroupParent: "" });
+  });
+
+  it("refuses old API versions, which take host configuration on start [API version]", async () => {
+    await refusedWith(request("POST", "/v1.23/containers/postgresql/start"), /API version 1\.23 is older than 1\.25/);
+    expect(forwarded(await request("POST", "/v1.41/containers/postgresql/start")).body).toBeUndefined();
+  });
+
+  it("marks only exec start and attach as upgradable [upgrade]", async () => {
+    const s = scope();
+    s.addExec("f".repeat(64));
+    const start = await decide({ method: "POST", path: `/exec/${"f".repeat(64)}/start`, query: new URLSearchParams(), body: { Detach: false, Tty: false } }, { scope: s, policy, labels });
+    expect(forwarded(start).hijack).toBe(true);
+    expect(forwarded(await request("POST", "/containers/postgresql/attach?stream=1&stdout=1")).hijack).toBe(true);
+    expect(forwarded(await request("GET", "/_ping")).hijack).toBeUndefined();
+  });
+
+  it("narrows `docker info` and hides images that are not the drill's [information leaks]", async () => {
+    expect(forwarded(await request("GET", "/v1.41/info")).effect).toBe("narrow-info");
+    const info = narrowAnswer("narrow-info", { ServerVersion: "20.10", HttpProxy: "http://user:pw@proxy", Labels: ["secret=1"], Containers: 40, Name: "host" }, scope());
+    expect(info).toEqual({ ServerVersion: "20.10", Name: "drill-engine", Labels: [] });
+    expect(await request("GET", "/images/someone/else:1/json")).toMatchObject({ kind: "answer", status: 404 });
+    expect(await request("GET", `/images/sha256:${"3".repeat(12)}/json`)).toMatchObject({ kind: "answer", status: 404 });
+    expect(forwarded(await request("GET", "/images/x/json")).kind).toBe("forward");
+    expect(forwarded(await request("GET", "/images/runbook-drills/postgresql:abc/json")).kind).toBe("forward");
   });
 });

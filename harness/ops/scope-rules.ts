@@ -4,6 +4,20 @@
 // decides only, so every rule can be tested without an engine.
 import { withLabelFilter } from "./engine-filters.js";
 import type { DrillScope } from "./drill-scope.js";
+import type { DrillPolicy } from "./drill-policy.js";
+import {
+  Refused,
+  checkObject,
+  containerCreateFields,
+  containerUpdateFields,
+  execCreateFields,
+  execStartFields,
+  networkConnectFields,
+  networkCreateFields,
+  networkDisconnectFields,
+  volumeCreateFields,
+  type BodyContext,
+} from "./api-bodies.js";
 import { labelProject } from "../stack/compose-file.js";
 import { imageLabel } from "../stack/images.js";
 
@@ -14,6 +28,8 @@ export interface ApiRequest {
   query: URLSearchParams;
   /** The JSON body, parsed, when the request has one. */
   body?: unknown;
+  /** The API version the client asked for (`1.41` from `/v1.41/...`), if any. */
+  version?: string;
 }
 
 /** What the guard must do besides forwarding. */
@@ -31,15 +47,30 @@ export type Effect =
   /** Created one of the drill's networks (the operator shell joins it). */
   | "network-created"
   /** Created, renamed or removed a container: cached listings are stale. */
-  | "containers-changed";
+  | "containers-changed"
+  /** `docker info`: engine-wide facts narrowed to what a drill may know. */
+  | "narrow-info";
 
 export type Decision =
-  | { kind: "forward"; path: string; query: URLSearchParams; body?: unknown; effect?: Effect }
+  | {
+      kind: "forward";
+      path: string;
+      query: URLSearchParams;
+      /** The body to send, re-serialised from what was checked. A request body the rules did not check is never forwarded. */
+      body?: unknown;
+      /** The request body is a stream the engine reads raw (a tar for `docker cp`), not JSON. */
+      rawBody?: boolean;
+      effect?: Effect;
+      /** The connection may be upgraded to a raw stream (exec start, attach); nothing else may. */
+      hijack?: boolean;
+    }
   | { kind: "answer"; status: number; body: unknown }
   | { kind: "refuse"; reason: string };
 
 export interface RuleContext {
   scope: DrillScope;
+  /** What the drill's own compose file declares (bind roots, privileges, driver options). */
+  policy: DrillPolicy;
   /** Labels stamped on whatever is created through the guard, so teardown sweeps it. */
   labels: Readonly<Record<string, string>>;
 }
@@ -76,16 +107,43 @@ const forward = (req: ApiRequest, extra: Partial<Extract<Decision, { kind: "forw
   ...extra,
 });
 
+/**
+ * The oldest API version the guard speaks. Before 1.24 the engine still takes host
+ * configuration on `start`, and older versions read other fields in other places.
+ */
+export const minimumApiVersion = "1.25";
+
+function olderThan(version: string, minimum: string): boolean {
+  const [a = 0, b = 0] = version.split(".").map(Number);
+  const [c = 0, d = 0] = minimum.split(".").map(Number);
+  return a < c || (a === c && b < d);
+}
+
 export async function decide(req: ApiRequest, ctx: RuleContext): Promise<Decision> {
+  if (req.version !== undefined && olderThan(req.version, minimumApiVersion)) {
+    return refuse(`API version ${req.version} is older than ${minimumApiVersion}, the oldest the scope guard checks`);
+  }
+  try {
+    return await route(req, ctx);
+  } catch (err) {
+    if (err instanceof Refused) return refuse(err.message);
+    throw err;
+  }
+}
+
+async function route(req: ApiRequest, ctx: RuleContext): Promise<Decision> {
   const segments = segmentsOf(req.path);
   const [root = "", ...rest] = segments;
   const read = req.method === "GET" || req.method === "HEAD";
   switch (root) {
     case "_ping":
     case "version":
-    case "info":
-      // Engine-wide facts, read-only (`docker info` counts every container on the engine).
       if (read && rest.length === 0) return forward(req);
+      break;
+    case "info":
+      // Engine-wide facts, narrowed: `docker info` would show the engine's proxy settings,
+      // labels and registry configuration, and count every container on the engine.
+      if (read && rest.length === 0) return forward(req, { effect: "narrow-info" });
       break;
     case "system":
       if (read && rest.join("/") === "df") return forward(req, { effect: "narrow-disk-usage" });
@@ -150,7 +208,11 @@ async function containers(req: ApiRequest, rest: string[], ctx: RuleContext): Pr
   if (target === undefined && req.method === "GET" && action === "json") return notFound("container", first);
   if (target === undefined) return refuse(`container "${first}" is not one of drill ${scope.project}'s containers`);
   const path = pathOf("containers", target, ...more);
-  if (action === "exec") return forward(req, { path, effect: "record-exec" });
+  const cx: BodyContext = { scope, policy: ctx.policy };
+  if (action === "exec") return forward(req, { path, body: await checkObject(req.body, execCreateFields, "", cx), effect: "record-exec" });
+  if (action === "update") return forward(req, { path, body: await checkObject(req.body, containerUpdateFields, "", cx) });
+  if (action === "attach") return forward(req, { path, hijack: true });
+  if (action === "archive" && req.method === "PUT") return forward(req, { path, rawBody: true });
   if (action === "rename") {
     const query = new URLSearchParams(req.query);
     const name = query.get("name");
@@ -167,32 +229,27 @@ async function containers(req: ApiRequest, rest: string[], ctx: RuleContext): Pr
   return forward(req, { path });
 }
 
-interface ContainerCreateBody {
-  Labels?: Record<string, string> | null;
-  HostConfig?: {
-    Binds?: string[] | null;
-    Mounts?: { Type?: string; Source?: string }[] | null;
-    NetworkMode?: string;
-    VolumesFrom?: string[] | null;
-    Links?: string[] | null;
-    PidMode?: string;
-    [key: string]: unknown;
-  } | null;
-  NetworkingConfig?: { EndpointsConfig?: Record<string, unknown> | null } | null;
-  [key: string]: unknown;
-}
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Allowed only in the drill's namespace or with its label; references are mapped and checked. */
+/** A label, looked up the way the engine would not: the guard reads labels by their exact key. */
+const labelOf = (body: Record<string, unknown>, key: string): string | undefined => {
+  const labels = Object.entries(body).find(([k]) => k.toLowerCase() === "labels")?.[1];
+  const value = isObject(labels) ? labels[key] : undefined;
+  return typeof value === "string" ? value : undefined;
+};
+
+/**
+ * Container create: only in the drill's namespace or with its label; every field on the
+ * allow-list and checked (bind sources, privileges, namespaces, networks, volumes,
+ * image); the body re-serialised from what was checked, stamped with the drill's labels.
+ */
 async function createContainer(req: ApiRequest, ctx: RuleContext): Promise<Decision> {
-  const { scope } = ctx;
+  const { scope, policy } = ctx;
   if (!isObject(req.body)) return refuse("container create without a JSON body");
-  const body = structuredClone(req.body) as ContainerCreateBody;
   const query = new URLSearchParams(req.query);
   const requested = query.get("name") ?? "";
   const name = requested ? scope.containerName(requested) : "";
-  const labelled = body.Labels?.[labelProject];
+  const labelled = labelOf(req.body, labelProject);
   if (labelled !== undefined && labelled !== scope.project) {
     return refuse(`container create labelled for another drill (${labelProject}=${labelled})`);
   }
@@ -203,107 +260,46 @@ async function createContainer(req: ApiRequest, ctx: RuleContext): Promise<Decis
     );
   }
   if (name) query.set("name", name);
-  body.Labels = { ...(body.Labels ?? {}), ...ctx.labels };
-
-  const host = body.HostConfig ?? {};
-  if (host.PidMode === "host") return refuse("a container in the host's PID namespace is outside a drill's scope");
-  const binds: string[] = [];
-  for (const bind of host.Binds ?? []) {
-    const [source = "", ...tail] = bind.split(":");
-    // Absolute sources are host paths (the drill's config files); others name volumes.
-    if (source.startsWith("/")) {
-      binds.push(bind);
-      continue;
-    }
-    const volume = await scope.volume(source);
-    if (volume === undefined) return refuse(`volume "${source}" is not one of drill ${scope.project}'s volumes`);
-    binds.push([volume, ...tail].join(":"));
-  }
-  if (host.Binds) host.Binds = binds;
-  for (const mount of host.Mounts ?? []) {
-    if (mount.Type !== "volume" || !mount.Source) continue;
-    const volume = await scope.volume(mount.Source);
-    if (volume === undefined) return refuse(`volume "${mount.Source}" is not one of drill ${scope.project}'s volumes`);
-    mount.Source = volume;
-  }
-  const volumesFrom: string[] = [];
-  for (const spec of host.VolumesFrom ?? []) {
-    const [ref = "", mode] = spec.split(":");
-    const target = await scope.container(ref);
-    if (target === undefined) return refuse(`container "${ref}" is not one of drill ${scope.project}'s containers`);
-    volumesFrom.push(mode ? `${target}:${mode}` : target);
-  }
-  if (host.VolumesFrom) host.VolumesFrom = volumesFrom;
-  const links: string[] = [];
-  for (const spec of host.Links ?? []) {
-    const [ref = "", alias] = spec.split(":");
-    const target = await scope.container(ref.replace(/^\//, ""));
-    if (target === undefined) return refuse(`container "${ref}" is not one of drill ${scope.project}'s containers`);
-    links.push(alias ? `${target}:${alias}` : target);
-  }
-  if (host.Links) host.Links = links;
-
-  const mode = await networkMode(host.NetworkMode, scope);
-  if (mode.refused) return refuse(mode.refused);
-  if (mode.value !== undefined) host.NetworkMode = mode.value;
-  const endpoints = body.NetworkingConfig?.EndpointsConfig;
-  if (endpoints && body.NetworkingConfig) {
-    const mapped: Record<string, unknown> = {};
-    for (const [net, config] of Object.entries(endpoints)) {
-      const m = await networkMode(net, scope);
-      if (m.refused) return refuse(m.refused);
-      mapped[m.value ?? net] = config;
-    }
-    body.NetworkingConfig.EndpointsConfig = mapped;
-  }
-  if (body.HostConfig) body.HostConfig = host;
+  // A compose service's declared privileges apply only to that service's own container:
+  // its name, its compose label and its image all say so.
+  const serviceName = labelOf(req.body, "com.docker.compose.service");
+  const declared = serviceName !== undefined ? policy.services[serviceName] : undefined;
+  const imageField = Object.entries(req.body).find(([k]) => k.toLowerCase() === "image")?.[1];
+  const service = declared && declared.containerName === name && declared.image === imageField ? declared : undefined;
+  const body = await checkObject(req.body, containerCreateFields, "", { scope, policy, service });
+  body.Labels = { ...((body.Labels as Record<string, string> | null) ?? {}), ...ctx.labels };
   return { kind: "forward", path: req.path, query, body, effect: "containers-changed" };
-}
-
-const builtinNetworks = new Set(["default", "bridge", "none"]);
-
-async function networkMode(mode: string | undefined, scope: DrillScope): Promise<{ value?: string; refused?: string }> {
-  if (mode === undefined || mode === "" || builtinNetworks.has(mode)) return { value: mode };
-  if (mode === "host") return { refused: "a container on the host's network is outside a drill's scope" };
-  if (mode.startsWith("container:")) {
-    const ref = mode.slice("container:".length);
-    const target = await scope.container(ref);
-    return target === undefined
-      ? { refused: `container "${ref}" is not one of drill ${scope.project}'s containers` }
-      : { value: `container:${target}` };
-  }
-  const net = await scope.network(mode);
-  return net === undefined ? { refused: `network "${mode}" is not one of drill ${scope.project}'s networks` } : { value: net };
 }
 
 // --- exec instances -----------------------------------------------------------------
 
-function execs(req: ApiRequest, rest: string[], ctx: RuleContext): Decision {
+async function execs(req: ApiRequest, rest: string[], ctx: RuleContext): Promise<Decision> {
   const [id = "", action = "", ...more] = rest;
   const allowed =
     more.length === 0 &&
     ((req.method === "POST" && (action === "start" || action === "resize")) || (req.method === "GET" && action === "json"));
   if (!allowed) return refuse(`${req.method} on an exec instance's ${action || "root"} is not supported by the scope guard`);
   if (!ctx.scope.ownsExec(id)) return refuse(`exec instance ${id} was not created through the scope guard`);
+  if (action === "start") {
+    return forward(req, { body: await checkObject(req.body ?? {}, execStartFields, "", { scope: ctx.scope, policy: ctx.policy }), hijack: true });
+  }
+  if (action === "resize") return forward(req);
   return forward(req);
 }
 
 // --- volumes ------------------------------------------------------------------------
 
-interface CreateBody {
-  Name?: string;
-  Labels?: Record<string, string> | null;
-  [key: string]: unknown;
-}
-
-/** Volume and network create: allowed in the namespace or with the label; stamped with the drill's labels. */
-function createNamed(req: ApiRequest, ctx: RuleContext, kind: "volume" | "network"): Decision {
+/**
+ * Volume and network create: allowed in the namespace or with the label; driver, options
+ * and IPAM only as the drill's compose file declares them; stamped with the drill's labels.
+ */
+async function createNamed(req: ApiRequest, ctx: RuleContext, kind: "volume" | "network"): Promise<Decision> {
   const { scope } = ctx;
   if (!isObject(req.body)) return refuse(`${kind} create without a JSON body`);
-  const body = structuredClone(req.body) as CreateBody;
-  const requested = body.Name ?? "";
+  const rawName = Object.entries(req.body).find(([k]) => k.toLowerCase() === "name")?.[1];
+  const requested = typeof rawName === "string" ? rawName : "";
   const name = scope.composeName(requested);
-  const labelled = body.Labels?.[labelProject];
+  const labelled = labelOf(req.body, labelProject);
   if (labelled !== undefined && labelled !== scope.project) {
     return refuse(`${kind} create labelled for another drill (${labelProject}=${labelled})`);
   }
@@ -313,8 +309,10 @@ function createNamed(req: ApiRequest, ctx: RuleContext, kind: "volume" | "networ
         `and the labels lack ${scope.projectLabel})`,
     );
   }
+  const fields = kind === "volume" ? volumeCreateFields(name) : networkCreateFields(name);
+  const body = await checkObject(req.body, fields, "", { scope, policy: ctx.policy });
   if (requested) body.Name = name;
-  body.Labels = { ...(body.Labels ?? {}), ...ctx.labels };
+  body.Labels = { ...((body.Labels as Record<string, string> | null) ?? {}), ...ctx.labels };
   return forward(req, { body, effect: kind === "network" ? "network-created" : undefined });
 }
 
@@ -324,7 +322,7 @@ async function volumes(req: ApiRequest, rest: string[], ctx: RuleContext): Promi
   if (first === undefined) {
     if (req.method === "GET") return forward(req, { query: narrowed(req, scope.projectLabel) });
   } else if (more.length === 0) {
-    if (req.method === "POST" && first === "create") return createNamed(req, ctx, "volume");
+    if (req.method === "POST" && first === "create") return await createNamed(req, ctx, "volume");
     if (req.method === "POST" && first === "prune") return forward(req, { query: narrowed(req, scope.projectLabel) });
     if (req.method === "GET" || req.method === "DELETE") {
       const volume = await scope.volume(first);
@@ -338,11 +336,6 @@ async function volumes(req: ApiRequest, rest: string[], ctx: RuleContext): Promi
 
 // --- networks -----------------------------------------------------------------------
 
-interface ConnectBody {
-  Container?: string;
-  [key: string]: unknown;
-}
-
 async function networks(req: ApiRequest, rest: string[], ctx: RuleContext): Promise<Decision> {
   const { scope } = ctx;
   const [first, ...more] = rest;
@@ -350,7 +343,7 @@ async function networks(req: ApiRequest, rest: string[], ctx: RuleContext): Prom
     if (req.method === "GET") return forward(req, { query: narrowed(req, scope.projectLabel) });
     return refuse(`${req.method} ${req.path} is not scoped to drill ${scope.project}`);
   }
-  if (more.length === 0 && req.method === "POST" && first === "create") return createNamed(req, ctx, "network");
+  if (more.length === 0 && req.method === "POST" && first === "create") return await createNamed(req, ctx, "network");
   if (more.length === 0 && req.method === "POST" && first === "prune") {
     return forward(req, { query: narrowed(req, scope.projectLabel), effect: "network-removal" });
   }
@@ -365,23 +358,27 @@ async function networks(req: ApiRequest, rest: string[], ctx: RuleContext): Prom
   const path = pathOf("networks", net, ...more);
   if (action === "") return forward(req, { path, effect: req.method === "DELETE" ? "network-removal" : "hide-network-members" });
   if (!isObject(req.body)) return refuse(`network ${action} without a JSON body`);
-  const body = structuredClone(req.body) as ConnectBody;
-  const container = await scope.container(body.Container ?? "");
-  if (container === undefined) return refuse(`container "${body.Container ?? ""}" is not one of drill ${scope.project}'s containers`);
-  body.Container = container;
+  const fields = action === "connect" ? networkConnectFields : networkDisconnectFields;
+  const body = await checkObject(req.body, fields, "", { scope, policy: ctx.policy });
+  if (typeof body.Container !== "string") return refuse(`network ${action} names no container`);
   return forward(req, { path, body });
 }
 
 // --- images -------------------------------------------------------------------------
 
-function images(req: ApiRequest, rest: string[], ctx: RuleContext): Decision {
+async function images(req: ApiRequest, rest: string[], ctx: RuleContext): Promise<Decision> {
   const last = rest[rest.length - 1];
-  // Listing shows the drills' image cache; inspecting any image is read-only (compose
-  // inspects the image of every service it compares).
+  // Listing shows the drills' image cache. Inspecting is for the drill's images only
+  // (compose inspects the image of every service it compares); another image's config
+  // holds its owner's environment, so within the drill it does not exist.
   if (req.method === "GET" && rest.length === 1 && last === "json") {
     return forward(req, { query: narrowed(req, imageLabel) });
   }
-  if (req.method === "GET" && rest.length >= 2 && (last === "json" || last === "history")) return forward(req);
+  if (req.method === "GET" && rest.length >= 2 && (last === "json" || last === "history")) {
+    const ref = rest.slice(0, -1).join("/");
+    if (!(await ctx.scope.image(ref))) return { kind: "answer", status: 404, body: { message: `No such image: ${ref}` } };
+    return forward(req);
+  }
   // Images are shared by every drill and are not labelled per project, so a prune is
   // narrowed to a label no image carries: it reports nothing deleted.
   if (req.method === "POST" && rest.length === 1 && last === "prune") {
@@ -391,6 +388,40 @@ function images(req: ApiRequest, rest: string[], ctx: RuleContext): Decision {
 }
 
 // --- answers --------------------------------------------------------------------------
+
+/** What `docker info` keeps: the engine's kind and version, not its settings, proxies, labels or counts. */
+const infoFields = new Set([
+  "ID",
+  "Driver",
+  "DriverStatus",
+  "MemoryLimit",
+  "SwapLimit",
+  "CpuCfsPeriod",
+  "CpuCfsQuota",
+  "CPUShares",
+  "CPUSet",
+  "PidsLimit",
+  "OomKillDisable",
+  "IPv4Forwarding",
+  "Debug",
+  "LoggingDriver",
+  "CgroupDriver",
+  "CgroupVersion",
+  "KernelVersion",
+  "OperatingSystem",
+  "OSVersion",
+  "OSType",
+  "Architecture",
+  "NCPU",
+  "MemTotal",
+  "ServerVersion",
+  "Runtimes",
+  "DefaultRuntime",
+  "Isolation",
+  "InitBinary",
+  "SecurityOptions",
+  "Warnings",
+]);
 
 interface Labelled {
   Labels?: Record<string, string> | null;
@@ -411,6 +442,10 @@ export function narrowAnswer(effect: Effect, answer: unknown, scope: DrillScope)
   if (effect === "hide-network-members" && isObject(answer) && isObject(answer.Containers)) {
     const members = Object.entries(answer.Containers).filter(([, m]) => !(isObject(m) && scope.isHidden([String(m.Name ?? "")])));
     return { ...answer, Containers: Object.fromEntries(members) };
+  }
+  if (effect === "narrow-info" && isObject(answer)) {
+    const kept = Object.fromEntries(Object.entries(answer).filter(([k]) => infoFields.has(k)));
+    return { ...kept, Name: "drill-engine", Labels: [] };
   }
   if (effect === "narrow-disk-usage" && isObject(answer)) {
     const list = (key: string) => (Array.isArray(answer[key]) ? (answer[key] as Labelled[]) : []);
