@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { dockerClient, ensureEngine } from "../engine/docker-engine.js";
 import { describeFailure, listDrillResources, removeProjectResources, sweepLeftovers, type RemovalFailure } from "../stack/leftovers.js";
 import { imageLabel } from "../stack/images.js";
+import { keptProjects, unmarkKept } from "../stack/keep.js";
 import { stateDir } from "../util/paths.js";
 import { stderrLogger } from "../util/log.js";
 
@@ -24,8 +25,13 @@ for (const r of removed) {
   if (gone.some((n) => n > 0)) console.log(`removed ${r.project}: ${gone[0]} containers, ${gone[1]} networks, ${gone[2]} volumes`);
   for (const f of failures) console.error(`  ${describeFailure(f)}`);
   if (failures.length > 0) process.exitCode = 1;
-  else rmSync(join(stateDir, r.project), { recursive: true, force: true });
+  else {
+    rmSync(join(stateDir, r.project), { recursive: true, force: true });
+    await unmarkKept(docker, r.project);
+  }
 }
+// A marker whose stack is gone (removed by hand) is itself a leftover.
+if (values.all) for (const project of await keptProjects(docker)) await unmarkKept(docker, project);
 if (values.images) {
   const images = await docker.listImages({ filters: JSON.stringify({ label: [imageLabel] }) });
   for (const img of images) {

@@ -3,16 +3,15 @@
 // reports/latest at it. Exit code 0 only when every drill passed.
 // `npm run scenario -- --list` lists the scenarios and what each needs.
 import { parseArgs } from "node:util";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { findDrills, loadAllDrills, ScenarioError } from "../scenario/load.js";
 import { EventBus } from "../drill/events.js";
 import { runDrill } from "../drill/run-drill.js";
 import { TerminalReporter } from "../report/terminal.js";
 import { writeRunReports } from "../report/run-dir.js";
 import { startShellForDrill } from "../ops/drill-shell.js";
-import { repoRoot, stateDir } from "../util/paths.js";
-import { keepMarker } from "../stack/leftovers.js";
+import { repoRoot } from "../util/paths.js";
+import { markKept } from "../stack/keep.js";
 import { EngineUnavailableError } from "../engine/docker-engine.js";
 
 const { values, positionals } = parseArgs({
@@ -41,9 +40,8 @@ async function main(): Promise<number> {
     console.log(`${journal.status.toUpperCase()} ${drill.id}: report ${relative(repoRoot, dir)}/report.md`);
     if (journal.status !== "passed") allPassed = false;
     if (stack) {
-      // The owner process exits now; the marker keeps the next preflight from sweeping it.
-      mkdirSync(join(stateDir, stack.project), { recursive: true });
-      writeFileSync(keepMarker(stack.project), new Date().toISOString());
+      // The owner process exits now; the marker keeps every checkout's preflight from sweeping it.
+      await markKept(stack.docker, stack.project);
       console.log(`Kept stack ${stack.project} (fault reverted). Caddy: ${stack.url("caddy", 8080)}  Prometheus: ${stack.url("prometheus", 9090)}`);
       console.log(`Remove it with: npm run stack -- down ${stack.project}`);
     }

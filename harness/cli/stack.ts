@@ -3,10 +3,11 @@
 // after exit and prints how to reach it and remove it.
 // `npm run stack -- down PROJECT`: remove a kept stack.
 import { parseArgs } from "node:util";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { DrillStack } from "../stack/drill-stack.js";
-import { describeFailure, keepMarker, listDrillResources, removeProjectResources } from "../stack/leftovers.js";
+import { describeFailure, listDrillResources, removeProjectResources } from "../stack/leftovers.js";
+import { markKept, unmarkKept } from "../stack/keep.js";
 import { dockerClient, ensureEngine } from "../engine/docker-engine.js";
 import { stateDir } from "../util/paths.js";
 import { stderrLogger } from "../util/log.js";
@@ -29,6 +30,7 @@ if (verb === "down") {
     process.exitCode = 1;
   } else {
     rmSync(join(stateDir, arg), { recursive: true, force: true });
+    await unmarkKept(docker, arg);
     if (found.length > 0) console.log(`removed ${arg}`);
   }
 } else if (verb === "up") {
@@ -48,8 +50,7 @@ if (verb === "down") {
     for (const l of r.leftOut) console.log(`  left out: ${l.service} (${l.reason})`);
   }
   if (values.keep) {
-    mkdirSync(join(stateDir, stack.project), { recursive: true });
-    writeFileSync(keepMarker(stack.project), new Date().toISOString());
+    await markKept(stack.docker, stack.project);
     console.log(`Kept. Remove it with: npm run stack -- down ${stack.project}`);
     process.exit(0);
   }

@@ -1,12 +1,10 @@
 // Find and remove what drills left behind: every container, network and volume a
 // drill creates carries io.runbook-drills.* labels, so a run killed with SIGKILL (no
 // chance to tear down) is cleaned by the next run's preflight.
-import { existsSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import type Docker from "dockerode";
 import { labelOwnerHost, labelOwnerPid, labelProject } from "./compose-file.js";
-import { stateDir } from "../util/paths.js";
+import { keptProjects } from "./keep.js";
 
 export interface ProjectResources {
   project: string;
@@ -45,11 +43,6 @@ function processAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-/** A stack kept on purpose with --keep has a marker file; its owner has exited. */
-export function keepMarker(project: string): string {
-  return join(stateDir, project, "KEEP");
 }
 
 export async function listDrillResources(docker: Docker, project?: string): Promise<ProjectResources[]> {
@@ -118,8 +111,9 @@ export async function removeProjectResources(docker: Docker, res: ProjectResourc
  */
 export async function sweepLeftovers(docker: Docker): Promise<ProjectResources[]> {
   const removed: ProjectResources[] = [];
+  const kept = await keptProjects(docker);
   for (const res of await listDrillResources(docker)) {
-    if (existsSync(keepMarker(res.project))) continue;
+    if (kept.has(res.project)) continue;
     const owner = await ownerOf(docker, res.project);
     if (owner && owner.host === hostname() && processAlive(owner.pid)) continue;
     if (owner && owner.host !== hostname()) continue; // another machine's drill on a shared engine
