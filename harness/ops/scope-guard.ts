@@ -188,14 +188,26 @@ class Guard implements ScopeGuard {
     const pathname = new URL(url, "http://docker").pathname;
     // Every body is read and parsed before the decision (JSON bodies are small), except
     // the raw tar of `docker cp`; the engine gets only what the rules checked.
-    const raw = rawStreamCall(method, splitUrl(url).path) ? undefined : await readAll(req, 4 * 1024 * 1024);
+    let raw: Buffer | undefined;
+    let unreadable: string | undefined;
+    if (!rawStreamCall(method, splitUrl(url).path)) {
+      raw = await readAll(req, 4 * 1024 * 1024).catch(() => {
+        unreadable = "the request body is larger than the 4 MiB the guard reads and checks";
+        return undefined;
+      });
+    }
     let body: unknown;
     if (raw && raw.length > 0) {
       try {
         body = JSON.parse(raw.toString("utf8"));
       } catch {
-        return sendJson(res, 403, this.refusal(method, pathname, "the request body is not JSON, and the guard forwards only bodies it has checked"));
+        unreadable = "the request body is not JSON, and the guard forwards only bodies it has checked";
       }
+    }
+    if (unreadable !== undefined) {
+      // Say why the call itself is refused when it is (a build's tar context), else why the body is.
+      const { decision } = await this.decide(method, url, undefined);
+      return sendJson(res, 403, this.refusal(method, pathname, decision.kind === "refuse" ? decision.reason : unreadable));
     }
     const { decision, prefix } = await this.decide(method, url, body);
     if (decision.kind === "refuse") return sendJson(res, 403, this.refusal(method, pathname, decision.reason));
