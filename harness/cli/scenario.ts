@@ -37,7 +37,8 @@ async function main(): Promise<number> {
     const bus = new EventBus().subscribe(new TerminalReporter());
     const { journal, stack } = await runDrill({ drill, bus, profile: values.profile, keep: values.keep, startShell: startShellForDrill });
     const dir = writeRunReports(journal);
-    console.log(`${journal.status.toUpperCase()} ${drill.id}: report ${relative(repoRoot, dir)}/report.md`);
+    const verdict = journal.runbookVerdict ? ` — runbook: ${journal.runbookVerdict.summary}` : "";
+    console.log(`gate ${journal.status.toUpperCase()} ${drill.id}${verdict}\n  report ${relative(repoRoot, dir)}/report.md`);
     if (journal.status !== "passed") allPassed = false;
     if (stack) {
       // The owner process exits now; the marker keeps every checkout's preflight from sweeping it.

@@ -42,6 +42,10 @@ export interface StepRecord {
   failures?: string[];
   refusals?: string[];
   startedAt?: string;
+  /** HTTP status lines the step's commands printed (curl -I/-i), in order. */
+  httpStatus?: string[];
+  /** Those that were 4xx/5xx: shown on the step even when it passed, so an error answer is never read as a clean pass. */
+  httpErrors?: string[];
 }
 
 export interface CheckRecord {
@@ -98,7 +102,47 @@ export interface Journal {
   leftOut: { service: string; reason: string }[];
   engine?: { serverVersion: string; apiVersion: string; compose: string };
   bringUpSeconds?: number;
-  teardown?: { seconds: number; leftBehind: number };
+  /** leftBehind counts what teardown could not remove; `left` names each (and why). A leftover fails the drill. */
+  teardown?: { seconds: number; leftBehind: number; left?: { kind: string; name: string; reason: string }[] };
+  /**
+   * The runbook's own verdict, apart from `status` (the gate's: no new finding, so the
+   * runbook did not regress). A drill can pass the gate with known findings while the
+   * runbook did not detect the failure or lost data; this says so.
+   */
+  runbookVerdict?: RunbookVerdict;
+}
+
+export interface RunbookVerdict {
+  detected: "yes" | "no" | "not-applicable";
+  recovered: "yes" | "no" | "not-checked";
+  dataIntact: "yes" | "no" | "not-checked";
+  steps: { passed: number; failed: number; skipped: number };
+  /** One line, e.g. "detected, recovered, DATA LOST (documents-rows: 0/3 seeded rows present)". */
+  summary: string;
+}
+
+/** The runbook's verdict, from the journal alone. */
+export function runbookVerdict(j: Journal): RunbookVerdict {
+  const phase = (name: PhaseName) => j.phases.find((p) => p.name === name);
+  const detectPhase = phase("detect");
+  const detected: RunbookVerdict["detected"] =
+    j.detection.firedAt !== undefined ? "yes" : detectPhase === undefined || detectPhase.status === "skipped" ? "not-applicable" : "no";
+  const recoverPhase = phase("recover");
+  const recovered: RunbookVerdict["recovered"] = recoverPhase === undefined || recoverPhase.status === "skipped" ? "not-checked" : recoverPhase.status === "passed" ? "yes" : "no";
+  const dataIntact: RunbookVerdict["dataIntact"] = j.integrity.length === 0 ? "not-checked" : j.integrity.every((c) => c.passed) ? "yes" : "no";
+  const steps = {
+    passed: j.steps.filter((s) => s.result === "passed").length,
+    failed: j.steps.filter((s) => s.result === "failed").length,
+    skipped: j.steps.filter((s) => s.result === "skipped").length,
+  };
+  const lost = j.integrity.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
+  const parts = [
+    detected === "yes" ? "detected" : detected === "no" ? "NOT DETECTED" : "no detection to check",
+    recovered === "yes" ? "recovered" : recovered === "no" ? "NOT RECOVERED" : "recovery not checked",
+    dataIntact === "yes" ? "data intact" : dataIntact === "no" ? `DATA LOST (${lost.join("; ")})` : "data not checked",
+    `steps ${steps.passed} passed, ${steps.failed} failed, ${steps.skipped} not run`,
+  ];
+  return { detected, recovered, dataIntact, steps, summary: parts.join(", ") };
 }
 
 export function newJournal(init: Pick<Journal, "scenario" | "variant" | "title" | "runbook" | "scenarioSource">): Journal {

@@ -19,11 +19,12 @@ import { faults, type AppliedFault } from "../faults/index.js";
 import { repoRoot } from "../util/paths.js";
 import { run } from "../util/run.js";
 import type { EventBus } from "./events.js";
-import { newJournal, type Finding, type Journal, type PhaseName, type PhaseRecord, type StepRecord } from "./journal.js";
+import { newJournal, runbookVerdict, type Finding, type Journal, type PhaseName, type PhaseRecord, type StepRecord } from "./journal.js";
 import { runCheck } from "./checks.js";
 import { checkIntegrity, seedDocuments, type Seed } from "./seed.js";
 import { measureRecoveryPoint, takeRecoverySnapshot, type RecoverySnapshot } from "./recovery-point.js";
 import type { OperatorShellLike } from "./shell.js";
+import { acknowledge } from "./findings.js";
 
 export interface RunDrillOptions {
   drill: Drill;
@@ -72,7 +73,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
 
   const expectedFindings = () => (drill.knownFindings ?? []).filter((k) => !k.profiles || (journal.profile !== undefined && k.profiles.includes(journal.profile as "upstream" | "airgapped")));
   const finding = (phase: PhaseName, summary: string, step?: string, canBeKnown = true) => {
-    const known = canBeKnown ? expectedFindings().find((k) => k.phase === phase && (k.step === undefined || k.step === step)) : undefined;
+    const known = canBeKnown ? acknowledge(expectedFindings(), { phase, step, summary }) : undefined;
     const f: Finding = { id: known?.id ?? `${phase}${step ? `-${step}` : ""}-failed`, phase, step, summary, acknowledged: known !== undefined };
     journal.findings.push(f);
     bus.emit({ type: "finding", finding: f });
@@ -306,7 +307,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
           failed = true;
           // The last line the step printed on stderr, unless it is curl's progress meter.
           const said = (rec.stderr ?? "").split(/[\r\n]+/).map((l) => l.trim()).filter((l) => l && !/^[\d\s.:kMG%-]+$/.test(l)).pop() ?? "";
-          finding("runbook", `step ${step.id} (${step.title}) failed: ${rec.failures?.join("; ") ?? `exit ${rec.exitCode}`}${said ? ` — it said: ${said}` : ""}`, step.id);
+          const http = rec.httpStatus?.length ? `; HTTP answers: ${rec.httpStatus.join(", ")}` : "";
+          finding("runbook", `step ${step.id} (${step.title}) failed: ${rec.failures?.join("; ") ?? `exit ${rec.exitCode}`}${http}${said ? ` — it said: ${said}` : ""}`, step.id);
         }
       }
       return failed ? "failed" : "passed";
@@ -396,7 +398,12 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       bus.emit({ type: "step-output", id: step.id, chunk }),
     );
     const failures = r.timedOut ? [`timed out after ${Math.round(step.timeoutMs / 1000)} s`] : checkExpectation(step.expect, r);
+    // The HTTP status lines the step printed (curl -I/-i): a 502 is not read as a clean pass.
+    const httpStatus = [...`${r.stdout}\n${r.stderr}`.matchAll(/^(?:< )?(HTTP\/[\d.]+ \d{3}[^\r\n]*)/gm)].map((m) => (m[1] ?? "").trim());
+    const errorAnswers = httpStatus.filter((l) => /^HTTP\/[\d.]+ [45]\d\d/.test(l));
     return {
+      httpStatus: httpStatus.length ? httpStatus : undefined,
+      httpErrors: errorAnswers.length ? errorAnswers : undefined,
       ...base,
       startedAt,
       command: step.command,
@@ -420,14 +427,28 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       await shell?.close().catch(() => {});
       if (stack && !opts.keep) {
         const down = await stack.down();
-        journal.teardown = { seconds: down.seconds, leftBehind: down.leftBehind.length };
-        rec.detail = `removed in ${down.seconds.toFixed(1)} s; ${down.leftBehind.length} resources left behind`;
-        return down.leftBehind.length === 0 ? "passed" : "failed";
+        // Name every leftover: a resource per kind, with the engine's reason where it gave one.
+        const left = down.leftBehind.flatMap((r) => {
+          const why = (kind: string, name: string) => r.failures?.find((f) => f.kind === kind && f.name === name)?.reason ?? "still present after teardown";
+          return [
+            ...r.containers.map((name) => ({ kind: "container", name, reason: why("container", name) })),
+            ...r.networks.map((name) => ({ kind: "network", name, reason: why("network", name) })),
+            ...r.volumes.map((name) => ({ kind: "volume", name, reason: why("volume", name) })),
+          ];
+        });
+        journal.teardown = { seconds: down.seconds, leftBehind: left.length, left: left.length ? left : undefined };
+        rec.detail = `removed in ${down.seconds.toFixed(1)} s; ${left.length} resources left behind`;
+        if (left.length === 0) return "passed";
+        // A drill that leaves resources behind fails, whatever came before.
+        finding("teardown", `left behind: ${left.map((l) => `${l.kind} ${l.name} (${l.reason})`).join("; ")}`, undefined, false);
+        journal.status = journal.status === "not-run" ? journal.status : "failed";
+        return "failed";
       }
       rec.detail = stack ? `kept: ${stack.project}` : "nothing was started";
       return stack ? "passed" : "skipped";
     });
     journal.endedAt = new Date().toISOString();
+    if (journal.status !== "not-run") journal.runbookVerdict = runbookVerdict(journal);
     if (stack) redactJournal(journal, stack);
     bus.emit({ type: "drill-end", journal });
     return { journal, stack: opts.keep ? stack : undefined };

@@ -78,15 +78,27 @@ export async function checkIntegrity(stack: StartedDrillStack, seed: Seed, which
         detail: `${seed.documents.length - bad.length}/${seed.documents.length} seeded objects download with the same bytes${bad.length ? `; ${bad.join("; ")}` : ""}`,
       };
     }
-    // search-index: the index count matches the database's.
-    const rows = await withDatabase(stack, async (c) => Number((await c.query<{ n: string }>("SELECT count(*) AS n FROM documents")).rows[0]?.n ?? 0));
-    const res = await fetch(stack.url("meilisearch", 7700, "/indexes/documents/stats"), {
+    // search-index: the index lists exactly the seeded documents that are still in the
+    // database, by id; compared with the seed, not only with the database (0 = 0 after
+    // both are lost is no pass).
+    const inDatabase = await withDatabase(stack, async (c) => {
+      const r = await c.query<{ id: string }>("SELECT id::text AS id FROM documents WHERE id::text = ANY($1)", [ids]);
+      return new Set(r.rows.map((row) => row.id));
+    });
+    const res = await fetch(stack.url("meilisearch", 7700, "/indexes/documents/documents?limit=10000&fields=id"), {
       headers: { authorization: `Bearer ${stack.secrets.env.MEILI_MASTER_KEY}` },
       signal: AbortSignal.timeout(10_000),
     });
-    const stats = (await res.json()) as { numberOfDocuments?: number };
-    const indexed = stats.numberOfDocuments ?? -1;
-    return { passed: indexed === rows, detail: `search index holds ${indexed} documents; database holds ${rows} rows` };
+    if (res.status === 404) return { passed: false, detail: `the search index "documents" does not exist; ${inDatabase.size}/${ids.length} seeded rows in the database` };
+    if (!res.ok) return { passed: false, detail: `the search index answered ${res.status}: ${(await res.text()).slice(0, 200)}` };
+    const listed = new Set(((await res.json()) as { results?: { id?: string | number }[] }).results?.map((d) => String(d.id)) ?? []);
+    const notIndexed = ids.filter((id) => !listed.has(id));
+    const stale = ids.filter((id) => listed.has(id) && !inDatabase.has(id));
+    const passed = notIndexed.length === 0 && stale.length === 0 && inDatabase.size === ids.length;
+    const parts = [`search index lists ${ids.length - notIndexed.length}/${ids.length} seeded documents; database holds ${inDatabase.size}/${ids.length} seeded rows`];
+    if (notIndexed.length) parts.push(`not indexed: ${notIndexed.join(", ")}`);
+    if (stale.length) parts.push(`indexed but gone from the database: ${stale.join(", ")}`);
+    return { passed, detail: parts.join("; ") };
   } catch (err) {
     return { passed: false, detail: `could not check: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -25,7 +25,20 @@ export function renderJunit(journals: Journal[]): string {
     }
     const failures = j.phases.filter((p) => p.status === "failed").length + j.steps.filter((s) => s.result === "failed").length;
     const skipped = j.phases.filter((p) => p.status === "skipped").length + j.steps.filter((s) => s.result === "skipped").length;
-    return `  <testsuite name="${esc(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" timestamp="${j.startedAt}" time="${secs(j.startedAt, j.endedAt)}">\n${cases.join("\n")}\n  </testsuite>`;
+    // Two verdicts, never one word for both: the gate's (the suite's pass/fail) and the runbook's.
+    const v = j.runbookVerdict;
+    const props = [
+      `      <property name="gate" value="${esc(j.status)}"/>`,
+      ...(v
+        ? [
+            `      <property name="runbook.detected" value="${v.detected}"/>`,
+            `      <property name="runbook.recovered" value="${v.recovered}"/>`,
+            `      <property name="runbook.dataIntact" value="${v.dataIntact}"/>`,
+            `      <property name="runbook.verdict" value="${esc(v.summary)}"/>`,
+          ]
+        : []),
+    ];
+    return `  <testsuite name="${esc(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" timestamp="${j.startedAt}" time="${secs(j.startedAt, j.endedAt)}">\n    <properties>\n${props.join("\n")}\n    </properties>\n${cases.join("\n")}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.join("\n")}\n</testsuites>\n`;
 }

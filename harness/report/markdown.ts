@@ -8,7 +8,14 @@ const t = (iso?: string) => (iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z")
 export function renderMarkdown(j: Journal): string {
   const out: string[] = [];
   const name = `${j.scenario}${j.variant ? `:${j.variant}` : ""}`;
-  out.push(`# DR drill: ${name} — ${j.status.toUpperCase()}`, "");
+  // Two verdicts: the gate's (no new finding) and the runbook's (detected? recovered? data?).
+  out.push(`# DR drill: ${name} — gate ${j.status.toUpperCase()}`, "");
+  if (j.runbookVerdict) out.push(`**Runbook verdict:** ${j.runbookVerdict.summary}.`, "");
+  out.push(
+    `The gate ${j.status === "passed" ? "passed: every failure in this run is a known finding, so the runbook did not regress" : j.status === "failed" ? "failed: a new finding (below), or a known one that no longer happens" : "did not run"}; ` +
+      "it says nothing about whether the runbook works: the runbook verdict does.",
+    "",
+  );
   if (j.reason) out.push(`**Not run:** ${j.reason}`, "");
   out.push(
     "| | |",
@@ -37,6 +44,7 @@ export function renderMarkdown(j: Journal): string {
     out.push(`- ${f.acknowledged ? "**Known finding** (declared in the scenario)" : "**FINDING**"} — ${f.phase}${f.step ? ` step ${f.step}` : ""}: ${f.summary}`);
   }
   for (const n of j.intermittentNotSeen ?? []) out.push(`- Intermittent known finding **not seen in this run**: ${n.id} — ${n.summary}`);
+  for (const l of j.teardown?.left ?? []) out.push(`- Left behind by teardown: ${l.kind} ${l.name} (${l.reason})`);
   out.push("");
 
   out.push("## Timeline", "", "| time (UTC) | event |", "|---|---|");

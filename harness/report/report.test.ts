@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newJournal, type Journal } from "../drill/journal.js";
+import { newJournal, runbookVerdict, type Journal } from "../drill/journal.js";
 import { renderMarkdown } from "./markdown.js";
 import { renderJunit } from "./junit.js";
 
@@ -28,7 +28,7 @@ describe("report.md", () => {
   const md = renderMarkdown(journal());
 
   it("states outcome, runbook revision, detection against its bound, and names stand-ins", () => {
-    expect(md).toContain("# DR drill: disk-full — PASSED");
+    expect(md).toContain("# DR drill: disk-full — gate PASSED");
     expect(md).toContain("revision `abc123`");
     expect(md).toContain("20.0 s (the rule's bound, scrape + evaluation + for: 25 s)");
     expect(md).toContain("**STAND-IN**: S3 stand-in");
@@ -51,5 +51,35 @@ describe("junit.xml", () => {
     const xml = renderJunit([journal()]);
     expect(xml).toContain('<testsuite name="disk-full" tests="4" failures="0" skipped="1"');
     expect(xml).toContain('name="3.4 If persistent, increase EBS volume" time="0"><skipped message="manual: aws ec2: cloud API not reachable from a drill"/>');
+  });
+});
+
+describe("two verdicts", () => {
+  it("never shows one word for both: a gate that passed over lost data says DATA LOST", () => {
+    const j = journal();
+    j.phases.push({ name: "recover", startedAt: "2026-11-28T10:01:00.000Z", endedAt: "2026-11-28T10:01:10.000Z", status: "passed" });
+    j.integrity.push({ check: "documents-rows", passed: false, detail: "0/3 seeded rows present" });
+    j.runbookVerdict = runbookVerdict(j);
+    expect(j.runbookVerdict).toMatchObject({ detected: "yes", recovered: "yes", dataIntact: "no" });
+    const md = renderMarkdown(j);
+    expect(md).toContain("# DR drill: disk-full — gate PASSED");
+    expect(md).toContain("**Runbook verdict:** detected, recovered, DATA LOST (documents-rows: 0/3 seeded rows present)");
+    const xml = renderJunit([j]);
+    expect(xml).toContain('<property name="gate" value="passed"/>');
+    expect(xml).toContain('<property name="runbook.dataIntact" value="no"/>');
+  });
+
+  it("says NOT DETECTED when the detect phase ran and nothing fired", () => {
+    const j = journal();
+    j.detection = { alert: "DiskFull" };
+    j.phases[1]!.status = "failed";
+    expect(runbookVerdict(j).detected).toBe("no");
+    expect(runbookVerdict(j).summary).toMatch(/^NOT DETECTED/);
+  });
+
+  it("names every resource teardown left behind", () => {
+    const j = journal();
+    j.teardown = { seconds: 3, leftBehind: 1, left: [{ kind: "network", name: "drill-x_app-network", reason: "has active endpoints" }] };
+    expect(renderMarkdown(j)).toContain("Left behind by teardown: network drill-x_app-network (has active endpoints)");
   });
 });

@@ -56,7 +56,8 @@ export class TerminalReporter implements Reporter {
         break;
       case "drill-end": {
         const j = e.journal;
-        this.line(`${j.status.toUpperCase()}: ${j.scenario}${j.variant ? `:${j.variant}` : ""}${j.reason ? ` (${j.reason})` : ""}`);
+        this.line(`gate ${j.status.toUpperCase()}: ${j.scenario}${j.variant ? `:${j.variant}` : ""}${j.reason ? ` (${j.reason})` : ""}`);
+        if (j.runbookVerdict) this.line(`runbook: ${j.runbookVerdict.summary}`);
         break;
       }
     }

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import AjvModule, { type ErrorObject } from "ajv";
+import { invalidPattern } from "../drill/findings.js";
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { repoRoot } from "../util/paths.js";
 import type { Drill, ScenarioFile } from "./types.js";
@@ -68,6 +69,14 @@ export function loadScenarioFile(path: string): Drill[] {
       });
     throw new ScenarioError([...new Set(msgs)].join("\n"));
   }
+  const patternErrors = [data, ...(data.variants ?? [])].flatMap((body, i) =>
+    (body.knownFindings ?? []).flatMap((k, j) => {
+      const bad = invalidPattern(k);
+      const pointer = i === 0 ? `/knownFindings/${j}/matches` : `/variants/${i - 1}/knownFindings/${j}/matches`;
+      return bad ? [`${rel}:${lineOf(nodeAt(doc.contents, pointer)?.range?.[0])}: ${bad}`] : [];
+    }),
+  );
+  if (patternErrors.length > 0) throw new ScenarioError(patternErrors.join("\n"));
   const stem = basename(path).replace(/\.ya?ml$/, "");
   if (data.scenario !== stem) {
     throw new ScenarioError(`${rel}:${lineOf(nodeAt(doc.contents, "/scenario")?.range?.[0])}: scenario "${data.scenario}" must match its file name "${stem}"`);

@@ -35,6 +35,13 @@ export interface KnownFinding {
   phase: "detect" | "symptoms" | "runbook" | "recover" | "integrity";
   step?: string;
   summary: string;
+  /**
+   * The cause, as a regular expression (case-insensitive) over the failure's text. Only a
+   * failure in the same phase and step whose text matches is this finding; any other is new.
+   */
+  matches: string;
+  /** For an intermittent finding: why it happens in some runs only. */
+  mechanism?: string;
   /** Only expected in these profiles (e.g. a stand-in's limit). */
   profiles?: ("upstream" | "airgapped")[];
   /** Happens in some runs only: acknowledged when seen, not a failure when absent. */

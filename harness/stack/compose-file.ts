@@ -20,7 +20,7 @@ export interface ComposeService {
   labels?: Record<string, string>;
   pid?: string;
   command?: string | string[];
-  healthcheck?: { test: string[] | string };
+  healthcheck?: { test: string[] | string; start_period?: string; [key: string]: unknown };
   [key: string]: unknown;
 }
 
@@ -117,6 +117,10 @@ export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): Comp
     if (envOverride) out.environment = { ...(svc.environment ?? {}), ...envOverride };
     // Sharing the host's PID namespace would let a drill see (and signal) host processes.
     if (out.pid === "host") delete out.pid;
+    // A start period: on a loaded machine a service may take longer than interval x
+    // retries to start, and would be marked unhealthy although it comes up. Failures in
+    // the start period do not count; a passing check still marks it healthy at once.
+    if (out.healthcheck && !("start_period" in out.healthcheck)) out.healthcheck = { ...out.healthcheck, start_period: healthStartPeriod };
     const deps = dependsOnList(svc.depends_on).filter((d) => kept.has(d));
     if (svc.depends_on) {
       if (deps.length > 0) out.depends_on = deps;
@@ -146,6 +150,9 @@ export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): Comp
 
   return { version: prod.version, services, networks, volumes };
 }
+
+/** How long a drill service may take to start before failed health checks count (see deriveDrillCompose). */
+export const healthStartPeriod = "150s";
 
 /** The drill's stand-in for the host's root disk. */
 export const hostDiskVolume = "host-disk";

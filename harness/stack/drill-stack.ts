@@ -14,7 +14,7 @@ import { productionComposeFile, stateDir } from "../util/paths.js";
 import { implementationOf, type Implementation, type ProfileName } from "./catalog.js";
 import { chooseProfile, type ProfileChoice } from "./profile.js";
 import { ImageBuilder } from "./images.js";
-import { containerPort, deriveDrillCompose, imageVariable, readComposeFile, type ComposeService } from "./compose-file.js";
+import { containerPort, deriveDrillCompose, imageVariable, labelProject, readComposeFile, type ComposeService } from "./compose-file.js";
 import { freePort } from "./free-port.js";
 import { copyCaddyfile, deriveAlertmanagerConfig } from "./drill-config.js";
 import { derivePrometheusConfig, type DerivedPrometheusConfig, type PrometheusTiming } from "./prometheus-config.js";
@@ -205,8 +205,11 @@ export class DrillStack {
       log(`stack: starting ${served.size} services as project ${project}`);
       started = await env.up();
     } catch (err) {
+      // Say which service failed and what its health check last said, before removing it.
+      const why = await unhealthyServices(docker, project).catch(() => "");
       await forceDown();
       releaseTeardown(project);
+      if (why && err instanceof Error) err.message = `${err.message}: ${why}`;
       throw err;
     }
     const t3 = Date.now();
@@ -252,6 +255,21 @@ export class DrillStack {
 
 const upstreamToxiproxy = "ghcr.io/shopify/toxiproxy:2.9.0";
 /** Services only drills have; they are not in the production compose file. */
+/** The drill's containers that are not healthy, with their health check's last output. */
+async function unhealthyServices(docker: Docker, project: string): Promise<string> {
+  const list = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${labelProject}=${project}`] }) });
+  const out: string[] = [];
+  for (const c of list) {
+    const info = await docker.getContainer(c.Id).inspect();
+    const health = info.State.Health;
+    if (info.State.Running && (!health || health.Status === "healthy")) continue;
+    const last = health?.Log?.[health.Log.length - 1];
+    const said = last ? ` (last check exit ${last.ExitCode}: ${last.Output.trim().slice(0, 200)})` : "";
+    out.push(`${c.Names[0]?.replace(/^\//, "") ?? c.Id} is ${health?.Status ?? info.State.Status}${info.State.Running ? "" : `, exit ${info.State.ExitCode}`}${said}`);
+  }
+  return out.join("; ");
+}
+
 export const drillOnlyServices = ["alert-sink", "toxiproxy"];
 
 /** The app's paths to its dependencies that go through Toxiproxy in a drill. */
