@@ -390,6 +390,9 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     if (step.mode === "manual" || step.command === undefined) {
       return { ...base, result: "skipped", reason: step.reason ?? "manual step" };
     }
+    if (step.stale) {
+      return { ...base, result: "failed", command: step.command, failures: [step.stale] };
+    }
     if (step.unresolved.length > 0) {
       return { ...base, result: "failed", command: step.command, failures: [`unresolved placeholders: ${step.unresolved.join(", ")}`] };
     }

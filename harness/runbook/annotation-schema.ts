@@ -32,6 +32,20 @@ export const stepAnnotationSchema = {
     mode: { enum: ["drilled", "adapted", "manual"] },
     reason: { type: "string", minLength: 1 },
     run: { type: "string", minLength: 1 },
+    derive: {
+      type: "object",
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        drop: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+        replace: {
+          type: "array",
+          minItems: 1,
+          items: { type: "object", additionalProperties: false, required: ["from", "to"], properties: { from: { type: "string", minLength: 1 }, to: { type: "string" } } },
+        },
+      },
+    },
+    writtenFor: { type: "string", pattern: "^[0-9a-f]{12}$", description: "first 12 hex digits of the SHA-256 of the step's text this annotation was written against" },
     bind: {
       type: "object",
       propertyNames: { minLength: 1 },
@@ -66,7 +80,11 @@ export const stepAnnotationSchema = {
   allOf: [
     {
       if: { required: ["mode"], properties: { mode: { const: "adapted" } } },
-      then: { required: ["reason", "run"] },
+      then: {
+        required: ["reason"],
+        description: "needs `run` (a documented equivalent) or `derive` (the step's own text with lines dropped or replaced)",
+        anyOf: [{ required: ["run"] }, { required: ["derive"] }],
+      },
     },
     {
       if: { required: ["mode"], properties: { mode: { const: "manual" } } },
@@ -75,6 +93,10 @@ export const stepAnnotationSchema = {
     {
       // `run` replaces the step's text, which only an adapted step may do.
       if: { required: ["run"] },
+      then: { required: ["mode"], properties: { mode: { const: "adapted" } } },
+    },
+    {
+      if: { required: ["derive"] },
       then: { required: ["mode"], properties: { mode: { const: "adapted" } } },
     },
   ],

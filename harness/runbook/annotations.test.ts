@@ -97,7 +97,7 @@ describe("annotation errors point at file:line", () => {
       expect.arrayContaining([
         'mistakes.drill.yaml:13: steps: "bogus" is not a step id such as 4.3b, or 4.* for a whole section',
         "mistakes.drill.yaml:2: step 1.1: a manual step needs `reason`",
-        "mistakes.drill.yaml:6: step 1.2: an adapted step needs `run`",
+        "mistakes.drill.yaml:6: step 1.2: an adapted step needs `run` (a documented equivalent) or `derive` (the step's own text with lines dropped or replaced)",
         "mistakes.drill.yaml:9: step 1.3: `run` needs `mode: adapted`",
         'mistakes.drill.yaml:12: step 1.4: unknown field "modee"',
         'mistakes.drill.yaml:18: step 1.6 timeout: must be seconds, or a duration such as "90s", "2m", "500ms"',

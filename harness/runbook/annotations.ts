@@ -24,8 +24,16 @@ export interface ExpectInput {
 export interface StepAnnotation {
   mode?: StepMode;
   reason?: string;
-  /** The documented equivalent an adapted step runs instead of its text. */
+  /** The documented equivalent an adapted step runs instead of its text (a frozen copy: record `writtenFor`). */
   run?: string;
+  /**
+   * An adaptation derived from the step's own text, which follows the runbook when it
+   * changes: lines to drop (as written, trimmed) and text to replace. A dropped line or a
+   * replaced text that is no longer in the step makes the adaptation stale.
+   */
+  derive?: { drop?: string[]; replace?: { from: string; to: string }[] };
+  /** The step text this annotation was written against: the first 12 hex digits of its SHA-256 (`npm run lint:runbooks` prints it). */
+  writtenFor?: string;
   /** Placeholder token as written in the step (`MASTER_KEY`, `<service>`) -> value.
    *  Values may name drill values as `${NAME}`, filled in from the drill's bindings. */
   bind?: Record<string, string>;
@@ -207,10 +215,12 @@ export function foldAnnotations(entries: readonly AnnotationEntry[]): StepAnnota
       out.mode = a.mode;
       // A later mode without its own run/reason must not inherit an earlier one's.
       delete out.run;
+      delete out.derive;
       delete out.reason;
     }
     if (a.reason !== undefined) out.reason = a.reason;
     if (a.run !== undefined) out.run = a.run;
+    if (a.derive !== undefined) out.derive = a.derive;
     if (a.bind) out.bind = { ...out.bind, ...a.bind };
     if (a.expect) out.expect = { ...out.expect, ...a.expect };
     if (a.timeout !== undefined) out.timeout = a.timeout;
@@ -316,6 +326,7 @@ function describeError(e: ErrorObject): string {
     }
     case "anyOf": {
       const description = (e.parentSchema as { description?: string } | undefined)?.description;
+      if (description?.startsWith("needs ")) return `${where}: an adapted step ${description}`;
       return `${where}: must be ${description ?? "one of the allowed forms"}`;
     }
     case "enum":

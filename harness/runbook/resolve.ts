@@ -1,5 +1,6 @@
 // Steps + annotations + drill values -> what a drill does with each step: its final
 // mode and reason, the exact text to run, what to expect and how long to wait.
+import { createHash } from "node:crypto";
 import { entriesFor, foldAnnotations, type Annotations, type ExpectInput, type MatchInput, type StepAnnotation } from "./annotations.js";
 import type { CommandVerdict } from "./commands.js";
 import { containsToken, findPlaceholders, substitute, type Placeholder } from "./placeholders.js";
@@ -61,6 +62,15 @@ export interface ResolvedStep {
   /** `file:line` of every annotation that applied, lowest precedence first. */
   annotatedBy: string[];
   note?: string;
+  /** Set when an annotation was written for other text than the step has now: the drill fails the step with this. */
+  stale?: string;
+  /** First 12 hex digits of the SHA-256 of the step's text (what `writtenFor` records). */
+  textHash: string;
+}
+
+/** What an annotation's `writtenFor` records of a step's text. */
+export function stepTextHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 12);
 }
 
 export class AnnotationError extends Error {
@@ -80,7 +90,8 @@ export function resolveSteps(
   bindings?: Readonly<Record<string, string>>,
 ): ResolvedStep[] {
   const { steps, diagnostics } = resolveStepsWithDiagnostics(runbook, annotations, bindings);
-  const errors = diagnostics.filter((d) => d.severity === "error");
+  // A stale annotation fails its step when the drill reaches it, not the whole drill.
+  const errors = diagnostics.filter((d) => d.severity === "error" && d.kind !== "stale");
   if (errors.length > 0) throw new AnnotationError(errors);
   return steps;
 }
@@ -121,7 +132,41 @@ function resolveStep(
     at({ severity: "warning", message: `annotation for ${step.id} marks it drilled, but ${cls.reason}` });
   }
 
-  const runs = mode === "adapted" ? (ann.run ?? "") : step.text;
+  // Staleness: an annotation that recorded the text it was written for, and the text changed.
+  const textHash = stepTextHash(step.text);
+  const stale: string[] = [];
+  for (const e of entries) {
+    const recorded = e.annotation.writtenFor;
+    if (recorded !== undefined && recorded !== textHash) {
+      stale.push(`the annotation at ${location(e.file, e.line)} was written for text ${recorded}; the step's text is now ${textHash}`);
+    }
+  }
+  const runEntry = [...entries].reverse().find((e) => e.annotation.run !== undefined);
+  if (mode === "adapted" && ann.run !== undefined && runEntry && runEntry.annotation.writtenFor === undefined) {
+    at(
+      { severity: "warning", message: `the adaptation of ${step.id} is a copy of the runbook's text that records no writtenFor: add \`writtenFor: ${textHash}\` so a change to the step is noticed, or derive it from the step (derive: drop/replace)` },
+      runEntry.line,
+    );
+  }
+  let derived: string | undefined;
+  if (mode === "adapted" && ann.run === undefined && ann.derive) {
+    derived = step.text;
+    const lines = derived.split("\n");
+    for (const drop of ann.derive.drop ?? []) {
+      const i = lines.findIndex((l) => l.trim() === drop.trim());
+      if (i < 0) stale.push(`the line to drop \`${drop}\` is no longer in the step`);
+      else lines.splice(i, 1);
+    }
+    derived = lines.join("\n");
+    for (const { from, to } of ann.derive.replace ?? []) {
+      if (!derived.includes(from)) stale.push(`the text to replace \`${from}\` is no longer in the step`);
+      else derived = derived.split(from).join(to);
+    }
+  }
+  const staleMessage = stale.length ? `the adaptation of ${step.id} was written for different text: review it (${stale.join("; ")})` : undefined;
+  if (staleMessage) at({ severity: "error", kind: "stale", message: staleMessage });
+
+  const runs = mode === "adapted" ? (ann.run ?? derived ?? "") : step.text;
   if (mode === "adapted" && ann.run !== undefined) {
     const adapted = classifyShellText(ann.run);
     if (adapted.mode === "manual") at({ severity: "warning", message: `adapted text for ${step.id} cannot run either: ${adapted.reason}` });
@@ -196,6 +241,8 @@ function resolveStep(
     verdicts: cls.verdicts,
     annotatedBy: entries.map((e) => location(e.file, e.line)),
     ...(ann.note !== undefined ? { note: ann.note } : {}),
+    ...(staleMessage ? { stale: staleMessage } : {}),
+    textHash,
   };
 }
 

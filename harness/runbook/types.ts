@@ -10,6 +10,8 @@ export interface Diagnostic {
   message: string;
   /** The step id (`4.3b`, `4.*`) the diagnostic is about, when there is one. */
   step?: string;
+  /** `stale`: an annotation written for other text than the step has now. A drill fails that step; lint reports it. */
+  kind?: "stale";
 }
 
 /** A fenced code block, with the 1-based lines of its fences and first content line. */
