@@ -1,7 +1,8 @@
 // `npm run scenario <name> [--profile P] [--keep]` runs one drill (or every variant of
 // a scenario) with live progress, writes reports/<UTC timestamp>-<name>/ and points
 // reports/latest at it. Exit code 0 only when every drill passed.
-// `npm run scenario -- --list` lists the scenarios and what each needs.
+// `npm run scenario -- --list` lists the scenarios and what each needs; `--list --json`
+// prints them as a JSON array (with each drill's time budget) for CI's job matrix.
 import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -14,13 +15,18 @@ import { startShellForDrill } from "../ops/drill-shell.js";
 import { repoRoot, stateDir } from "../util/paths.js";
 import { keepMarker } from "../stack/leftovers.js";
 import { EngineUnavailableError } from "../engine/docker-engine.js";
+import { drillListEntries } from "../ci/drill-list.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { profile: { type: "string" }, keep: { type: "boolean", default: false }, list: { type: "boolean", default: false } },
+  options: { profile: { type: "string" }, keep: { type: "boolean", default: false }, list: { type: "boolean", default: false }, json: { type: "boolean", default: false } },
 });
 
 async function main(): Promise<number> {
+  if (values.list && values.json) {
+    console.log(JSON.stringify(drillListEntries(loadAllDrills(), repoRoot), null, 2));
+    return 0;
+  }
   if (values.list) {
     for (const d of loadAllDrills()) {
       console.log(`${d.id.padEnd(34)} section ${String(d.runbook.section).padEnd(3)} ${d.title ?? ""}`);
