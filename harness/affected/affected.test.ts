@@ -106,6 +106,8 @@ describe("affected", () => {
     const r = change("caddy", "stack/config/caddy/Caddyfile", (t) => `${t}\n# reviewed\n`);
     expect(ids(r)).toEqual(needing("caddy").sort());
     expect(r.drills.every((d) => d.reasons.some((why) => why.includes("mounted into the container of caddy")))).toBe(true);
+    // Both profiles mount it, so CI's profile exercises it: no second, air-gapped run.
+    for (const d of r.drills) expect(d.profiles).toEqual(["upstream"]);
   });
 
   it("a changed config file selects only the drills that need the service mounting it", () => {

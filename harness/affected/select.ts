@@ -97,10 +97,10 @@ export function selectAffected(opts: { root: string; base: string; head?: string
     },
     profiles,
   });
-  const all = (label: string, item: string, profiles: ProfileName[] = [CI_PROFILE]): Selection => ({
+  const all = (label: string, item: string): Selection => ({
     match: everyDrill,
     reason: () => `${label}: ${item}`,
-    profiles,
+    profiles: [CI_PROFILE],
     group: { label, item },
   });
 
@@ -173,7 +173,7 @@ export function selectAffected(opts: { root: string; base: string; head?: string
     if (path === COMPOSE_FILE) {
       const diff = diffCompose(parseCompose(before(path)), parseCompose(after(path)));
       if (diff.global.length > 0 || (f.status !== "deleted" && parseCompose(after(path)) === undefined)) {
-        verdict(f, `compose file changed at the top level (${diff.global.join(", ") || "unparseable"})`, all("the compose file changed outside its services", path, ["upstream", "airgapped"]));
+        verdict(f, `compose file changed at the top level (${diff.global.join(", ") || "unparseable"})`, all("the compose file changed outside its services", path));
         continue;
       }
       const services = [...diff.services.keys()];
@@ -203,13 +203,15 @@ export function selectAffected(opts: { root: string; base: string; head?: string
       if (!impact) {
         const unused = path.startsWith("stack/images/") || path.startsWith("stack/stand-ins/") || /\.test\.ts$/.test(path);
         if (unused) verdict(f, "no drill stack builds or runs it");
-        else verdict(f, "a stack file no service mounts or builds: the harness may read it, so every drill", all("a stack file outside any service changed", path, ["upstream", "airgapped"]));
+        else verdict(f, "a stack file no service mounts or builds: the harness may read it, so every drill", all("a stack file outside any service changed", path));
         continue;
       }
       verdict(
         f,
         `${impact.why} of ${impact.services.join(", ")} (${impact.profiles.join(", ")})`,
-        byServices(impact.services, impact.profiles, (s) => `${path} changed (${impact.why} of ${s}, ${impact.profiles.join("/")} profile)`),
+        // A file both profiles use is exercised by CI's profile; one only the air-gapped
+        // profile uses (its Dockerfiles, stand-ins) needs an air-gapped run.
+        byServices(impact.services, impact.profiles.includes(CI_PROFILE) ? [CI_PROFILE] : impact.profiles, (s) => `${path} changed (${impact.why} of ${s}, ${impact.profiles.join("/")} profile)`),
       );
       continue;
     }

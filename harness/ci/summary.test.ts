@@ -34,7 +34,10 @@ describe("nightly summary", () => {
   it("a night where every expected drill passed is a pass, with one row per drill", () => {
     const root = artifacts(
       journal("disk-full", "passed", { detection: { secondsToDetect: 19.3, lowerBoundSeconds: 25 }, recovery: { secondsToRecover: 33.8, checks: [] } }),
-      journal("postgres-down", "passed", { variant: "stopped" }),
+      journal("postgres-down", "passed", {
+        variant: "stopped",
+        phases: [{ name: "detect", startedAt: "2026-11-29T02:20:00Z", endedAt: "2026-11-29T02:21:00Z", status: "failed" }],
+      }),
     );
     const { runs, problems } = findRuns(root);
     expect(problems).toEqual([]);
@@ -42,7 +45,7 @@ describe("nightly summary", () => {
     expect(s.ok).toBe(true);
     expect(s.markdown).toContain("**PASSED**: 2 passed, 0 failed, 0 not run.");
     expect(s.markdown).toContain("| disk-full | upstream | passed | 3 | 19.3 s (25 s) | 33.8 s |");
-    expect(s.markdown).toContain("| postgres-down:stopped | upstream | passed |");
+    expect(s.markdown).toContain("| postgres-down:stopped | upstream | passed | 3 | not detected |");
   });
 
   it("a failed drill and an expected drill with no journal fail the night, each named with why", () => {
@@ -52,7 +55,8 @@ describe("nightly summary", () => {
     const s = renderSummary(findRuns(root).runs, { title: "Nightly drills", expected: [{ id: "disk-full" }, { id: "minio-storage" }] });
     expect(s.ok).toBe(false);
     expect(s.missing).toEqual([{ id: "minio-storage" }]);
-    expect(s.markdown).toContain("| disk-full | upstream | **FAILED** |");
+    // It stopped before the detect phase: no "not detected" claim.
+    expect(s.markdown).toContain("| disk-full | upstream | **FAILED** | 3 | — | — |");
     expect(s.markdown).toContain("| minio-storage | — | **NO JOURNAL** |");
     expect(s.markdown).toContain("- **disk-full** runbook step 3.2: step 3.2 (Clean Docker resources) failed: exit 1");
     expect(s.markdown).toContain("- **minio-storage**: no journal");

@@ -109,7 +109,10 @@ export function renderSummary(runs: FoundRun[], opts: SummaryOptions): Summary {
       const failedSteps = steps.filter((s) => s.result === "failed").map((s) => s.id);
       const findings = j.findings ?? [];
       const standIns = (j.implementations ?? []).filter((i) => i.standIn).map((i) => i.service);
-      const detect = j.detection?.secondsToDetect !== undefined ? `${secs(j.detection.secondsToDetect)} (${j.detection.lowerBoundSeconds ?? "?"} s)` : "not detected";
+      // "not detected" only when the detect phase ran; a drill that stopped earlier shows "—".
+      const detectRan = (j.phases ?? []).some((p) => p.name === "detect" && p.status !== "skipped");
+      const detect =
+        j.detection?.secondsToDetect !== undefined ? `${secs(j.detection.secondsToDetect)} (${j.detection.lowerBoundSeconds ?? "?"} s)` : detectRan ? "not detected" : "—";
       out.push(
         `| ${cell(drillId(j))} | ${cell(j.profile ?? "—")} | ${j.status === "passed" ? "passed" : `**${j.status.toUpperCase()}**`} | ${j.runbook?.section ?? "—"} | ${detect} | ${secs(j.recovery?.secondsToRecover)} | ${by("drilled")} / ${by("adapted")} / ${by("manual")}${failedSteps.length > 0 ? ` (failed: ${cell(failedSteps.join(", "))})` : ""} | ${findings.filter((f) => !f.acknowledged).length} | ${findings.filter((f) => f.acknowledged).length} | ${standIns.length > 0 ? cell(standIns.join(", ")) : "none"} |`,
       );
