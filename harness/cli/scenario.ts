@@ -34,8 +34,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const name = positionals[0];
-  if (!name) {
-    console.error("usage: npm run scenario <name> [-- --profile upstream|airgapped] [--keep]   (npm run scenario -- --list)");
+  if (!name || values.json) {
+    console.error("usage: npm run scenario <name> [-- --profile upstream|airgapped] [--keep]   (npm run scenario -- --list [--json])");
     return 2;
   }
   const drills = findDrills(name);
