@@ -65,7 +65,7 @@ describe("affected", () => {
   it("a changed runbook step selects the drills of its section, naming the step", () => {
     const r = change("step", "runbooks/failure-modes.md", replaceOnce("docker system prune -a --volumes -f", "docker system prune -a --volumes -f --filter until=24h"));
     expect(ids(r)).toEqual(["disk-full"]);
-    expect(r.drills[0]!.reasons.join("\n")).toContain("section 3 (Disk Full): step 3.2");
+    expect(r.drills[0]!.reasons.join("\n")).toContain("runbooks/failure-modes.md section 3 (Disk Full) changed: step 3.2");
     expect(r.drills[0]!.profiles).toEqual(["upstream"]);
     expect(r.matrix).toEqual([{ id: "disk-full", slug: "disk-full-upstream", profile: "upstream", timeoutMinutes: r.drills[0]!.timeoutMinutes }]);
   });
@@ -73,7 +73,7 @@ describe("affected", () => {
   it("a changed Detection query selects the drills of its section", () => {
     const r = change("detection", "runbooks/failure-modes.md", replaceOnce('up{job="postgresql"} == 0', 'pg_up == 0'));
     expect(ids(r)).toEqual([...postgresDown].sort());
-    for (const d of r.drills) expect(d.reasons.join("\n")).toMatch(/section 4 \(PostgreSQL Down\): Detection query/);
+    for (const d of r.drills) expect(d.reasons.join("\n")).toMatch(/section 4 \(PostgreSQL Down\) changed: Detection query/);
   });
 
   it("lines added in one section do not select the drills of the sections they shift down", () => {
@@ -133,7 +133,10 @@ describe("affected", () => {
   it("a changed stand-in selects the drills that need its service, in the air-gapped profile only", () => {
     const r = change("standin", "stack/stand-ins/s3/server.ts", (t) => `${t}\n// reviewed\n`);
     expect(ids(r)).toEqual(needing("minio").sort());
-    for (const d of r.drills) expect(d.profiles).toEqual(["airgapped"]);
+    for (const d of r.drills) {
+      expect(d.profiles).toEqual(["airgapped"]);
+      expect(d.reasons).toEqual(["stack/stand-ins/s3/server.ts changed (part of the stand-in bundle of minio; the air-gapped profile only)"]);
+    }
     expect(r.matrix.every((m) => m.profile === "airgapped")).toBe(true);
   });
 

@@ -158,7 +158,7 @@ export function selectAffected(opts: { root: string; base: string; head?: string
       for (const c of changes) {
         if (c.section === null) continue;
         const section = c.section;
-        const label = `${path} section ${section} (${c.title}): ${c.what.join(", ")}`;
+        const label = `${path} section ${section} (${c.title}) changed: ${c.what.join(", ")}`;
         sel.push({
           match: (d) => d.runbook.file === path && (d.runbook.section === section || d.steps.some((s) => c.steps.includes(s))),
           reason: (d) =>
@@ -211,7 +211,7 @@ export function selectAffected(opts: { root: string; base: string; head?: string
         `${impact.why} of ${impact.services.join(", ")} (${impact.profiles.join(", ")})`,
         // A file both profiles use is exercised by CI's profile; one only the air-gapped
         // profile uses (its Dockerfiles, stand-ins) needs an air-gapped run.
-        byServices(impact.services, impact.profiles.includes(CI_PROFILE) ? [CI_PROFILE] : impact.profiles, (s) => `${path} changed (${impact.why} of ${s}, ${impact.profiles.join("/")} profile)`),
+        byServices(impact.services, impact.profiles.includes(CI_PROFILE) ? [CI_PROFILE] : impact.profiles, (s) => `${path} changed (${impact.why} of ${s}${impact.profiles.includes(CI_PROFILE) ? "" : "; the air-gapped profile only"})`),
       );
       continue;
     }
