@@ -23,7 +23,12 @@ function git(root: string, args: string[]): string {
 /** The commit `base...head` diffs from: what the branch started from, so commits that
  *  landed on the base branch since are not counted as this branch's changes. */
 export function mergeBase(root: string, base: string, head: string): string {
-  return git(root, ["merge-base", base, head]).trim();
+  try {
+    return git(root, ["merge-base", base, head]).trim();
+  } catch (err) {
+    // Typical in CI: a shallow clone holds no common ancestor.
+    throw new GitError(`${(err as Error).message} (no common ancestor of ${base} and ${head}: is the clone shallow? fetch the history, e.g. fetch-depth: 0)`);
+  }
 }
 
 export function revParse(root: string, ref: string): string {
