@@ -1,7 +1,8 @@
 // `npm run scenario <name> [--profile P] [--keep]` runs one drill (or every variant of
 // a scenario) with live progress, writes reports/<UTC timestamp>-<name>/ and points
 // reports/latest at it. Exit code 0 only when every drill passed.
-// `npm run scenario -- --list` lists the scenarios and what each needs.
+// `npm run scenario -- --list` lists the scenarios and what each needs; `--list --json`
+// prints them as a JSON array (with each drill's time budget) for CI's job matrix.
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { findDrills, loadAllDrills, ScenarioError } from "../scenario/load.js";
@@ -13,13 +14,18 @@ import { startShellForDrill } from "../ops/drill-shell.js";
 import { repoRoot } from "../util/paths.js";
 import { markKept } from "../stack/keep.js";
 import { EngineUnavailableError } from "../engine/docker-engine.js";
+import { drillListEntries } from "../ci/drill-list.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { profile: { type: "string" }, keep: { type: "boolean", default: false }, list: { type: "boolean", default: false } },
+  options: { profile: { type: "string" }, keep: { type: "boolean", default: false }, list: { type: "boolean", default: false }, json: { type: "boolean", default: false } },
 });
 
 async function main(): Promise<number> {
+  if (values.list && values.json) {
+    console.log(JSON.stringify(drillListEntries(loadAllDrills(), repoRoot), null, 2));
+    return 0;
+  }
   if (values.list) {
     for (const d of loadAllDrills()) {
       console.log(`${d.id.padEnd(34)} section ${String(d.runbook.section).padEnd(3)} ${d.title ?? ""}`);
@@ -27,8 +33,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const name = positionals[0];
-  if (!name) {
-    console.error("usage: npm run scenario <name> [-- --profile upstream|airgapped] [--keep]   (npm run scenario -- --list)");
+  if (!name || values.json) {
+    console.error("usage: npm run scenario <name> [-- --profile upstream|airgapped] [--keep]   (npm run scenario -- --list [--json])");
     return 2;
   }
   const drills = findDrills(name);
