@@ -58,6 +58,18 @@ describe("lint: annotations and runbook structure", () => {
   });
 });
 
+describe("lint: a runbook with nothing to drill", () => {
+  it("fails lint with what the parser looked for, instead of '0 errors, no findings'", async () => {
+    const result = await lintRunbook({ repoRoot: repo, runbookFile: "runbooks/styles/meaning-impact.md", promtool: null });
+    const errors = result.findings.filter((f) => f.severity === "error");
+    expect(errors.map((f) => `${f.file}:${f.line} ${f.kind}`)).toEqual(["runbooks/styles/meaning-impact.md:1 parse"]);
+    expect(errors[0]!.message).toMatch(/^no drillable section: the parser looks for numbered sections `### N\. Title`.*; found headings `# PostgresDown` \(line 1\), `## Meaning`/);
+    const text = formatText([result]);
+    expect(text).not.toContain("no findings");
+    expect(text).toMatch(/^1 error, /m);
+  });
+});
+
 describe("lint: PromQL syntax", () => {
   const fake: PromtoolRunner = {
     description: "fake promtool",
