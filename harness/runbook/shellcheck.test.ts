@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ensureTool, SHELLCHECK, type ToolHost } from "../engine/debian-tools.js";
@@ -17,10 +18,12 @@ const ok = (stdout = "", exitCode = 0, stderr = ""): RunResult => ({ command: "x
 describe("checkScripts", () => {
   it("maps shellcheck's lines back to the runbook's, per script", async () => {
     const seen: string[] = [];
+    const scripts: string[] = [];
     const fake: ShellcheckRunner = {
       description: "fake shellcheck",
-      check: async (_dir, files) => {
+      check: async (dir, files) => {
         seen.push(...files);
+        scripts.push(...files.map((f) => readFileSync(join(dir, f), "utf8")));
         return ok(
           JSON.stringify({
             comments: [
@@ -38,6 +41,8 @@ describe("checkScripts", () => {
       { id: "4.3b", text: "# b) y\nx\ncd /a\nif true; then", line: 152 },
     ]);
     expect(seen).toEqual(["4.1.sh", "4.3b.sh"]);
+    // Checked as the drill runs it (bash -euo pipefail), without moving any line.
+    expect(scripts[0]).toBe("set -euo pipefail; # 1. x\nls $D\n");
     expect(comments.map((c) => [c.id, c.line, c.level, c.code])).toEqual([
       ["4.3b", 154, "warning", 2164],
       ["4.1", 139, "info", 2086],
@@ -110,9 +115,11 @@ describe("lint: shellcheck", () => {
   it.skipIf(why !== undefined)(`reports shellcheck's comments at the runbook's own lines${why ? ` (skipped: ${why})` : ""}`, async () => {
     const { findings } = await lintRunbook({ repoRoot: repo, runbookFile: "runbooks/shellcheck.md", promtool: null });
     const sc = findings.filter((f) => f.kind === "shellcheck").map((f) => `${f.line} ${f.severity} ${f.step ?? "-"} ${f.message.split(" (https")[0]}`);
-    expect(sc[0]).toMatch(/^1 info - shellcheck checked 4 steps and 1 shell Detection block \(shellcheck \(.*\)\): 7 comments$/);
+    expect(sc[0]).toMatch(/^1 info - shellcheck checked 4 steps and 1 shell Detection block \(shellcheck \(.*\)\): 9 comments$/);
     expect(sc.slice(1)).toEqual([
-      "13 warning 1.1 1.1: SC2164 Use 'cd ... || exit' or 'cd ... || return' in case cd fails.",
+      "7 info - section 1 Detection: SC2002 Useless cat. Consider 'cmd < file | ..' or 'cmd file | ..' instead.",
+      "14 warning 1.1 1.1: SC2061 Quote the parameter to -name so the shell won't interpret it.",
+      "14 info 1.1 1.1: SC2035 Use ./*glob* or -- *glob* so names with dashes won't become options.",
       "20 warning 1.3 1.3: SC2115 Use \"${var:?}\" to ensure this never expands to /* .",
       "20 info 1.3 1.3: SC2086 Double quote to prevent globbing and word splitting.",
       "23 error 1.4 1.4: SC1046 Couldn't find 'fi' for this 'if'.",
@@ -120,6 +127,8 @@ describe("lint: shellcheck", () => {
       "24 error 1.4 1.4: SC1047 Expected 'fi' matching previously mentioned 'if'.",
       "24 error 1.4 1.4: SC1072 Expected 'fi'. Fix any mentioned problems and try again.",
     ]);
+    // Line 13's `cd` runs under `set -e` in a drill, so SC2164 (cd without || exit) does not apply.
+    expect(sc.some((l) => l.startsWith("13 "))).toBe(false);
     // Step 1.2's `<service>` is a placeholder, not two redirections: nothing to say.
     expect(sc.some((l) => l.includes(" 1.2 "))).toBe(false);
   });

@@ -1,7 +1,7 @@
 // Runs shellcheck over every step (and every shell Detection block) of a runbook and
-// maps its comments back to the runbook's own lines. Each step is checked as the bash
-// script a drill runs (the operator shell runs steps with bash); a step's line 1 is its
-// `# N.` heading, so shellcheck's line L is the runbook's step.line + L - 1.
+// maps its comments back to the runbook's own lines. Each step is checked as the script
+// a drill runs (the operator shell runs `bash -euo pipefail -c <step>`); a step's line 1
+// is its `# N.` heading, so shellcheck's line L is the runbook's step.line + L - 1.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,6 +106,9 @@ export async function checkScripts(runner: ShellcheckRunner, scripts: readonly S
  *  reading the command as the reader does. Other placeholders are words already. */
 function forShellcheck(text: string, firstLine: number): string {
   const lines = text.split("\n");
+  // The operator shell runs a step as `bash -euo pipefail -c <step>`: check it that way
+  // (a failing `cd` stops the step, so SC2164 does not apply). Same line, so the numbers hold.
+  lines[0] = `set -euo pipefail; ${lines[0]}`;
   for (const p of findPlaceholders(text, firstLine)) {
     if (p.kind !== "angle") continue;
     const k = p.line - firstLine;
