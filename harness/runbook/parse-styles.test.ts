@@ -86,6 +86,17 @@ describe("runbook styles", () => {
     ]);
   });
 
+  it("sub-headings under a Runbook part: `#### 1.1 X` is not a section, `#### Step 2: X` is not a step; their blocks are reported", () => {
+    const md = ["### 1. Sub-headings", "", "#### Runbook", "", "#### 1.1 Check logs", "```bash", "docker logs caddy", "```", "", "#### Step 2: Restart", "```bash", "docker-compose restart caddy", "```"].join("\n");
+    const r = parseRunbook(md, "sub.md");
+    expect(said(r).filter((d) => !d.startsWith("1 error: no drillable section"))).toEqual([
+      "3 error: section 1: **Runbook** heading without a ```bash block",
+      "6 warning: ```bash block in section 1 is under **1.1 Check logs**, not **Runbook**: its commands are not read as steps",
+      "10 error: `#### Step 2: Restart` looks like step 1.2 but steps are `# N.` comments inside a ```bash block under **Runbook**: it is read as a part label, and blocks under it are not read as steps",
+      "11 warning: ```bash block in section 1 is under **Step 2: Restart**, not **Runbook**: its commands are not read as steps",
+    ]);
+  });
+
   it("a runbook with no drillable section (Meaning / Impact / Diagnosis / Mitigation) is an error saying what was looked for and found", () => {
     const r = parse("meaning-impact.md");
     const errors = r.diagnostics.filter((d) => d.severity === "error");

@@ -22,9 +22,11 @@ const SUB_HEADING = /^\s*#\s*([a-zA-Z])\)(?:\s+(.*))?$/;
 const SHELL_LANGS = new Set(["bash", "sh", "shell", "zsh"]);
 /** Transcripts: prompts and output mixed, so not runnable as they are. */
 const TRANSCRIPT_LANGS = new Set(["console", "shell-session", "shellsession", "terminal"]);
-/** `3) X`, `3: X`, `Section 3: X`, `Step 3 - X`: a heading that means a number but does
- *  not read `N. Title`. */
-const LOOKS_NUMBERED = /^(?:(?:section|step)\s+)?(\d+)\s*(?:[.):]|\s-)\s*\S/i;
+/** `3) X`, `3: X`, `Section 3: X`, `3 - X`: a heading that means a section number but
+ *  does not read `N. Title`. Not `4.1 X` (a sub-heading) and not `Step 3` (see below). */
+const LOOKS_NUMBERED = /^(?:section\s+)?(\d+)\s*(?:[.):](?!\d)|\s-)\s*\S/i;
+/** `#### Step 3: Restart`: a step written as a heading; steps are `# N.` comments. */
+const STEP_AS_HEADING = /^step\s+(\d+)\b/i;
 /** `# Step 3: x`, `# 3 - x`, `# 3: x`: a comment that means a step but is not `# N.`/`# N)`. */
 const LOOKS_LIKE_STEP = /^\s*#\s*(?:step\s+(\d+)\b|(\d+)\s*(?::|\s-\s))/i;
 const PROMQL_LANGS = new Set(["promql", "prometheus"]);
@@ -494,6 +496,10 @@ function headingProblem(h: Heading, openBefore: number | null, inside: number | 
     if (h.level < 3) return `${written} looks like section ${n} but is a level-${h.level} heading: only level-3 \`### N. Title\` headings start a drillable section, so it is read as a group and not drilled (${fix})`;
     return `${written} looks like section ${n} but is a level-${h.level} heading: it is read as a part of ${inside !== null ? `section ${inside}` : "the section above it"} and not drilled (${fix})`;
   }
+  const step = STEP_AS_HEADING.exec(h.text);
+  if (step && h.level >= 4 && inside !== null) {
+    return `${written} looks like step ${inside}.${step[1]} but steps are \`# N.\` comments inside a \`\`\`bash block under **Runbook**: it is read as a part label, and blocks under it are not read as steps`;
+  }
   const part = PART_NAMES[h.text.trim().toLowerCase()];
   if (part && h.level <= 3 && openBefore !== null) {
     return `${written} is a level-${h.level} heading: it ends section ${openBefore}, so what follows is not read as section ${openBefore}'s ${h.text} (write \`**${h.text}**:\` or \`#### ${h.text}\`)`;
@@ -501,7 +507,7 @@ function headingProblem(h: Heading, openBefore: number | null, inside: number | 
   return undefined;
 }
 
-const LOOKS_NUMBERED_PREFIX = /^(?:(?:section|step)\s+)?\d+\s*(?:[.):]|\s-)\s*/i;
+const LOOKS_NUMBERED_PREFIX = /^(?:section\s+)?\d+\s*(?:[.):]|\s-)\s*/i;
 
 /** A runbook in which nothing can be drilled is an error that says what the parser
  *  looked for and what it found, never an empty pass. */
