@@ -86,6 +86,16 @@ describe("runbook styles", () => {
     ]);
   });
 
+  it("numbered groups over numbered sections are placed, not reported", () => {
+    const md = ["## 1. System-Wide Failures", "", "### 1. Outage", "**Runbook**:", "```bash", "# 1. Look", "docker ps", "```", "", "## 2. Service Failures", "", "### 2. Postgres down", "**Runbook**:", "```bash", "# 1. Look", "docker ps", "```"].join("\n");
+    const r = parseRunbook(md, "groups.md");
+    expect(r.diagnostics).toEqual([]);
+    expect(r.sections.filter((s) => s.number !== null).map((s) => [s.number, s.group])).toEqual([
+      [1, "1. System-Wide Failures"],
+      [2, "2. Service Failures"],
+    ]);
+  });
+
   it("sub-headings under a Runbook part: `#### 1.1 X` is not a section, `#### Step 2: X` is not a step; their blocks are reported", () => {
     const md = ["### 1. Sub-headings", "", "#### Runbook", "", "#### 1.1 Check logs", "```bash", "docker logs caddy", "```", "", "#### Step 2: Restart", "```bash", "docker-compose restart caddy", "```"].join("\n");
     const r = parseRunbook(md, "sub.md");

@@ -66,16 +66,14 @@ export function parseRunbook(markdown: string, file: string): Runbook {
     groupIntro = undefined;
   };
 
-  const headings: { level: number; text: string; line: number }[] = [];
+  const headings: Heading[] = [];
   /** Shell blocks outside every numbered section: not drilled, reported as such. */
   const strayBlocks: CodeBlock[] = [];
 
   for (const ev of scan.events) {
     if (ev.kind === "heading") {
-      headings.push(ev);
       const open = current?.number ?? null;
-      const problem = headingProblem(ev, ev.level <= 3 ? open : null, current ? open : null);
-      if (problem) diagnostics.push({ file, line: ev.line, severity: "error", message: problem });
+      headings.push({ level: ev.level, text: ev.text, line: ev.line, openBefore: ev.level <= 3 ? open : null, inside: current ? open : null });
     }
     if (ev.kind === "heading" && ev.level <= 3) {
       close();
@@ -93,6 +91,7 @@ export function parseRunbook(markdown: string, file: string): Runbook {
       }
       continue;
     }
+    if (ev.kind === "block" && isShellish(ev.block.lang) && headings.length > 0) headings[headings.length - 1]!.shellBlock = true;
     const target = current ?? groupIntro;
     if (!target) {
       // Text before the first section heading: the preamble. Prose is fine there; a
@@ -111,6 +110,10 @@ export function parseRunbook(markdown: string, file: string): Runbook {
   }
   close();
 
+  headings.forEach((h, k) => {
+    const problem = headingProblem(h, headings.slice(k + 1));
+    if (problem) diagnostics.push({ file, line: h.line, severity: "error", message: problem });
+  });
   checkSectionNumbering(sections, headings, diagnostics);
   checkSomethingToDrill(file, sections, headings, strayBlocks, diagnostics);
   diagnostics.sort((a, b) => a.line - b.line);
@@ -229,7 +232,7 @@ class SectionBuilder {
           : this.part === undefined
             ? `in section ${s.number} comes before any part label: only blocks under **Runbook** are read as steps`
             : `in section ${s.number} is under ${this.misplaced ?? (this.partLabel ? `**${this.partLabel}**` : "another part")}, not **Runbook**: its commands are not read as steps`;
-      // Symptoms/causes blocks are usually illustrations; say so once, as a warning.
+      // Under Symptoms it may be an illustration: a warning, not an error.
       diagnostics.push({ file, line: block.fenceLine, severity: "warning", message: `\`\`\`${block.lang} block ${where}` });
     }
   }
@@ -474,6 +477,12 @@ interface Heading {
   level: number;
   text: string;
   line: number;
+  /** The numbered section a level 1-3 heading closes. */
+  openBefore?: number | null;
+  /** The numbered section a level 4-6 heading sits in. */
+  inside?: number | null;
+  /** A shell block follows it directly (before the next heading). */
+  shellBlock?: boolean;
 }
 
 const isShellish = (lang: string): boolean => SHELL_LANGS.has(lang) || TRANSCRIPT_LANGS.has(lang);
@@ -484,16 +493,19 @@ function numberOf(h: Heading): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Why a heading cannot be placed where it is, or undefined when it can.
- *  `openBefore`: the numbered section a level 1-3 heading closes; `inside`: the numbered
- *  section a level 4-6 heading sits in. */
-function headingProblem(h: Heading, openBefore: number | null, inside: number | null): string | undefined {
+/** Why a heading cannot be placed where it is, or undefined when it can. */
+function headingProblem(h: Heading, after: readonly Heading[]): string | undefined {
+  const openBefore = h.openBefore ?? null;
+  const inside = h.inside ?? null;
   const written = `\`${"#".repeat(h.level)} ${h.text}\``;
   const n = numberOf(h);
   if (n !== undefined && !(h.level === 3 && NUMBERED_SECTION.test(h.text))) {
+    // `## 1. System-Wide Failures` over `### 1. Outage`...: a numbered group, placed. One
+    // with commands of its own is a section at the wrong level.
+    if (h.level < 3 && !h.shellBlock && hasNumberedSectionBelow(h, after)) return undefined;
     const fix = `write \`### ${n}. ${h.text.replace(LOOKS_NUMBERED_PREFIX, "")}\``;
     if (h.level === 3) return `${written} looks like section ${n} but is not \`### N. Title\`: it is read as an unnumbered section and not drilled (${fix})`;
-    if (h.level < 3) return `${written} looks like section ${n} but is a level-${h.level} heading: only level-3 \`### N. Title\` headings start a drillable section, so it is read as a group and not drilled (${fix})`;
+    if (h.level < 3) return `${written} looks like section ${n} but is a level-${h.level} heading: only level-3 \`### N. Title\` headings start a drillable section, so it is read as ${h.level === 1 ? "the title" : "a group"} and not drilled (${fix})`;
     return `${written} looks like section ${n} but is a level-${h.level} heading: it is read as a part of ${inside !== null ? `section ${inside}` : "the section above it"} and not drilled (${fix})`;
   }
   const step = STEP_AS_HEADING.exec(h.text);
@@ -505,6 +517,15 @@ function headingProblem(h: Heading, openBefore: number | null, inside: number | 
     return `${written} is a level-${h.level} heading: it ends section ${openBefore}, so what follows is not read as section ${openBefore}'s ${h.text} (write \`**${h.text}**:\` or \`#### ${h.text}\`)`;
   }
   return undefined;
+}
+
+/** Does a level-3 `### N. Title` follow before the next heading of h's level or above? */
+function hasNumberedSectionBelow(h: Heading, after: readonly Heading[]): boolean {
+  for (const next of after) {
+    if (next.level <= h.level) return false;
+    if (next.level === 3 && NUMBERED_SECTION.test(next.text)) return true;
+  }
+  return false;
 }
 
 const LOOKS_NUMBERED_PREFIX = /^(?:section\s+)?\d+\s*(?:[.):]|\s-)\s*/i;
