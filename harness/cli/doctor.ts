@@ -2,6 +2,7 @@
 // machine allows (see engine/docker-engine.ts). Exit 0 when a drill can run.
 import { parseArgs } from "node:util";
 import { dockerClient, ensureEngine, EngineUnavailableError } from "../engine/docker-engine.js";
+import { ensureTool, SHELLCHECK } from "../engine/debian-tools.js";
 import { chooseProfile } from "../stack/profile.js";
 import { implementationOf } from "../stack/catalog.js";
 import { imageVariable, readComposeFile } from "../stack/compose-file.js";
@@ -44,14 +45,17 @@ async function main(): Promise<number> {
     return { service, implementation: impl.kind, detail: what };
   });
   const base = await imageExists(docker, baseImage);
+  // lint:runbooks needs it; a drill does not, so its absence is reported, not fatal.
+  const shellcheck = await ensureTool(SHELLCHECK, stderrLogger);
 
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ engine, profile, baseImage: { ref: baseImage, present: base }, services, sweptLeftovers: swept, keptStacks: remaining }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ engine, profile, baseImage: { ref: baseImage, present: base }, shellcheck, services, sweptLeftovers: swept, keptStacks: remaining }, null, 2)}\n`);
     return 0;
   }
   say(`Docker engine   ${engine.endpoint}: ${engine.serverVersion} (API ${engine.apiVersion}), ${engine.storageDriver}, cgroup v${engine.cgroupVersion}`);
   say(`Compose         ${engine.compose.flavour} ${engine.compose.version} (${engine.compose.command.join(" ")})`);
   for (const a of engine.actions) say(`  did: ${a}`);
+  say(`shellcheck      ${shellcheck.available ? `${shellcheck.path}${shellcheck.action ? ` (${shellcheck.action})` : ""}` : `not available: ${shellcheck.why}; lint:runbooks reports that it did not run it`}`);
   say(`Profile         ${profile.profile}: ${profile.reason}`);
   say(`Base image      ${baseImage}: ${base ? "present" : "missing; the first drill makes it with debootstrap (needs root) or pulls it"}`);
   say(`Services (${profile.profile}):`);

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { hasErrors } from "../runbook/findings.js";
 import { DEFAULT_COMPOSE_FILE, DEFAULT_SCENARIOS_DIR, lintRunbook } from "../runbook/lint.js";
 import { formatJson, formatText, type RunbookLint } from "../runbook/report.js";
+import { stderrLogger } from "../util/log.js";
 import { repoRoot } from "../util/paths.js";
 
 const USAGE = `usage: lint-runbooks [--json] [--runbook FILE]... [--live PROM_URL] [--scenarios DIR] [--stack FILE]`;
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
       scenariosDir: args.scenarios ? toRepo(args.scenarios) : DEFAULT_SCENARIOS_DIR,
       composeFile: args.stack ? toRepo(args.stack) : DEFAULT_COMPOSE_FILE,
       ...(args.live ? { live: { url: args.live } } : {}),
+      log: stderrLogger,
     });
     results.push({ runbook, findings });
   }

@@ -48,7 +48,7 @@ async function ping(docker: Docker, timeoutMs: number): Promise<boolean> {
   return Promise.race([attempt, timeout]);
 }
 
-function isDebianLike(): boolean {
+export function isDebianLike(): boolean {
   try {
     const osRelease = readFileSync("/etc/os-release", "utf8");
     return /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(osRelease);

@@ -13,56 +13,139 @@ export interface CommandVerdict {
   line: number;
 }
 
-/** Tools the operator shell has and that act on the drill (or only on the shell itself). */
-const RUNNABLE = new Set([
-  "docker", "docker-compose", "jq", "psql", "pg_isready", "pg_dump", "pg_restore",
-  "df", "du", "find", "cat", "grep", "egrep", "fgrep", "sort", "uniq", "head", "tail", "ls", "wc",
-  "awk", "sed", "cut", "tr", "tee", "xargs", "chmod", "chown", "mkswap", "fallocate", "mkdir",
-  "rm", "cp", "mv", "touch", "ln", "stat", "cd", "pwd", "echo", "printf", "sleep", "date",
-  "test", "[", "true", "false", "export", "set", "unset", "env", "which", "command", "type",
-  "gzip", "gunzip", "zcat", "tar", "base64", "sha256sum", "md5sum", "diff", "openssl", "nc",
-  "dig", "nslookup", "getent", "ps", "free", "uptime", "id", "whoami", "hostname", "bash", "sh",
-]);
+/** Where a command comes from: the Debian package that brings it into the operator shell
+ *  image (harness/ops/image/Dockerfile installs it, or the debian:bookworm base has it),
+ *  or "bash" for a builtin. For a command that is not there, the package that would. */
+export interface ToolSource {
+  package: string;
+  /** A package the Dockerfile names that pulls `package` in as a dependency. */
+  via?: string;
+}
 
-/** Commands that cannot run in a drill, with the reason a report should give. */
-const NOT_RUNNABLE: Record<string, string> = {
-  ssh: "no remote host in a drill (the operator shell stands in for the host)",
-  scp: "no remote host in a drill (the operator shell stands in for the host)",
-  sftp: "no remote host in a drill (the operator shell stands in for the host)",
-  terraform: "changes cloud infrastructure, which a drill does not have",
-  pulumi: "changes cloud infrastructure, which a drill does not have",
-  kubectl: "no Kubernetes cluster in this stack",
-  systemctl: "no systemd in a drill container",
-  service: "no init system (systemd/sysvinit) in a drill container",
-  journalctl: "no systemd/journald in a drill container",
-  iostat: "host block-device statistics (sysstat) are not in the operator shell, and without a count it never ends",
-  sar: "host statistics (sysstat) are not in the operator shell",
-  swapon: "needs CAP_SYS_ADMIN on the host",
-  swapoff: "needs CAP_SYS_ADMIN on the host",
-  mount: "needs CAP_SYS_ADMIN on the host",
-  umount: "needs CAP_SYS_ADMIN on the host",
-  growpart: "resizes the host's block devices",
-  resize2fs: "resizes the host's file systems",
-  fdisk: "edits the host's partition tables",
-  parted: "edits the host's partition tables",
-  reboot: "would restart the host, not a drill container",
-  shutdown: "would stop the host, not a drill container",
-  crontab: "edits the host's cron tables",
-  "apt-get": "installs packages on the host",
-  apt: "installs packages on the host",
-  yum: "installs packages on the host",
-  python: "not in the operator shell (run it via docker exec)",
-  python3: "not in the operator shell (run it via docker exec)",
-  pip: "not in the operator shell",
-  node: "not in the operator shell (run it via docker exec)",
-  top: "interactive: never ends by itself",
-  htop: "interactive: never ends by itself",
-  watch: "never ends by itself",
-  less: "interactive pager",
-  vi: "interactive editor",
-  vim: "interactive editor",
-  nano: "interactive editor",
+/** Tools the operator shell has and that act on the drill (or only on the shell itself).
+ *  harness/runbook/commands.test.ts holds this table against the Dockerfile, and
+ *  test/integration/operator-commands.test.ts against the built image. */
+const RUNNABLE: Record<string, ToolSource> = {
+  docker: { package: "docker.io" },
+  "docker-compose": { package: "docker-compose" },
+  curl: { package: "curl" },
+  jq: { package: "jq" },
+  aws: { package: "awscli" },
+  socat: { package: "socat" },
+  // Debian's python3 without the app's modules: a step that needs them must docker exec.
+  python3: { package: "python3" },
+  psql: { package: "postgresql-client" },
+  pg_isready: { package: "postgresql-client" },
+  pg_dump: { package: "postgresql-client" },
+  pg_restore: { package: "postgresql-client" },
+  openssl: { package: "openssl", via: "ca-certificates" },
+  ip: { package: "iproute2" },
+  ss: { package: "iproute2" },
+  ps: { package: "procps" },
+  free: { package: "procps" },
+  uptime: { package: "procps" },
+  pgrep: { package: "procps" },
+  awk: { package: "gawk" },
+  gawk: { package: "gawk" },
+  find: { package: "findutils" },
+  xargs: { package: "findutils" },
+  grep: { package: "grep" },
+  egrep: { package: "grep" },
+  fgrep: { package: "grep" },
+  sed: { package: "sed" },
+  bash: { package: "bash" },
+  sh: { package: "dash" },
+  ...Object.fromEntries(
+    [
+      "df", "du", "cat", "sort", "uniq", "head", "tail", "ls", "wc", "cut", "tr", "tee", "chmod", "chown", "mkdir",
+      "rm", "cp", "mv", "touch", "ln", "stat", "echo", "printf", "sleep", "date", "test", "[", "true", "false", "env",
+      "base64", "sha256sum", "md5sum", "id", "whoami",
+    ].map((c) => [c, { package: "coreutils" }]),
+  ),
+  // a swap file on the shell's own file system: no privileges needed
+  mkswap: { package: "util-linux" },
+  fallocate: { package: "util-linux" },
+  gzip: { package: "gzip" },
+  gunzip: { package: "gzip" },
+  zcat: { package: "gzip" },
+  tar: { package: "tar" },
+  diff: { package: "diffutils" },
+  getent: { package: "libc-bin" },
+  hostname: { package: "hostname" },
+  which: { package: "debianutils" },
+  // wrappers (see WRAPPERS): alone they are still runnable
+  sudo: { package: "sudo" },
+  nohup: { package: "coreutils" },
+  timeout: { package: "coreutils" },
+  nice: { package: "coreutils" },
+  ionice: { package: "util-linux" },
+  ...Object.fromEntries(["cd", "pwd", "export", "set", "unset", "command", "type", "read"].map((c) => [c, { package: "bash" }])),
 };
+
+/** Commands that cannot run in a drill, with the reason a report should give.
+ *  `missing`: the only reason is that the operator shell does not have it, and `source`
+ *  is the package that would bring it (the tests check it really is absent). Without
+ *  `missing`, the reason holds whatever is installed; `source` then says which installed
+ *  package has it (the shell has it, but a drill cannot use it). */
+export interface NotRunnable {
+  reason: string;
+  source?: ToolSource;
+  missing?: true;
+}
+
+const NOT_INSTALLED = "not in the operator shell";
+
+const NOT_RUNNABLE: Record<string, NotRunnable> = {
+  ssh: { reason: "no remote host in a drill (the operator shell stands in for the host)" },
+  scp: { reason: "no remote host in a drill (the operator shell stands in for the host)" },
+  sftp: { reason: "no remote host in a drill (the operator shell stands in for the host)" },
+  terraform: { reason: "changes cloud infrastructure, which a drill does not have" },
+  pulumi: { reason: "changes cloud infrastructure, which a drill does not have" },
+  kubectl: { reason: "no Kubernetes cluster in this stack" },
+  systemctl: { reason: "no systemd in a drill container" },
+  service: { reason: "no init system (systemd/sysvinit) in a drill container", source: { package: "init-system-helpers" } },
+  journalctl: { reason: "no systemd/journald in a drill container" },
+  iostat: { reason: "host block-device statistics (sysstat) are not in the operator shell, and without a count it never ends" },
+  sar: { reason: "host statistics (sysstat) are not in the operator shell" },
+  swapon: { reason: "needs CAP_SYS_ADMIN on the host", source: { package: "util-linux" } },
+  swapoff: { reason: "needs CAP_SYS_ADMIN on the host", source: { package: "util-linux" } },
+  mount: { reason: "needs CAP_SYS_ADMIN on the host", source: { package: "mount" } },
+  umount: { reason: "needs CAP_SYS_ADMIN on the host", source: { package: "mount" } },
+  growpart: { reason: "resizes the host's block devices" },
+  resize2fs: { reason: "resizes the host's file systems" },
+  fdisk: { reason: "edits the host's partition tables" },
+  parted: { reason: "edits the host's partition tables" },
+  reboot: { reason: "would restart the host, not a drill container" },
+  shutdown: { reason: "would stop the host, not a drill container" },
+  crontab: { reason: "edits the host's cron tables" },
+  "apt-get": { reason: "installs packages on the host", source: { package: "apt" } },
+  apt: { reason: "installs packages on the host", source: { package: "apt" } },
+  yum: { reason: "installs packages on the host" },
+  python: { reason: `${NOT_INSTALLED} (Debian has python3 only; run the app's Python via docker exec)`, source: { package: "python-is-python3" }, missing: true },
+  pip: { reason: `${NOT_INSTALLED} (installing packages changes the host)`, source: { package: "python3-pip" }, missing: true },
+  pip3: { reason: `${NOT_INSTALLED} (installing packages changes the host)`, source: { package: "python3-pip" }, missing: true },
+  node: { reason: `${NOT_INSTALLED} (run it via docker exec)`, source: { package: "nodejs" }, missing: true },
+  nc: { reason: `${NOT_INSTALLED} (no netcat; socat is there)`, source: { package: "netcat-openbsd" }, missing: true },
+  netcat: { reason: `${NOT_INSTALLED} (no netcat; socat is there)`, source: { package: "netcat-openbsd" }, missing: true },
+  telnet: { reason: `${NOT_INSTALLED} (socat is there)`, source: { package: "telnet" }, missing: true },
+  dig: { reason: `${NOT_INSTALLED} (getent hosts resolves names)`, source: { package: "bind9-dnsutils" }, missing: true },
+  nslookup: { reason: `${NOT_INSTALLED} (getent hosts resolves names)`, source: { package: "bind9-dnsutils" }, missing: true },
+  wget: { reason: `${NOT_INSTALLED} (curl is there)`, source: { package: "wget" }, missing: true },
+  top: { reason: "interactive: never ends by itself", source: { package: "procps" } },
+  htop: { reason: "interactive: never ends by itself" },
+  watch: { reason: "never ends by itself", source: { package: "procps" } },
+  less: { reason: "interactive pager", source: { package: "less" } },
+  more: { reason: "interactive pager", source: { package: "util-linux" } },
+  vi: { reason: "interactive editor" },
+  vim: { reason: "interactive editor" },
+  nano: { reason: "interactive editor" },
+};
+
+/** The table, for the tests that hold it against the operator image. */
+export const operatorShellTools = (): { runnable: Readonly<Record<string, ToolSource>>; notRunnable: Readonly<Record<string, NotRunnable>> } => ({
+  runnable: RUNNABLE,
+  notRunnable: NOT_RUNNABLE,
+});
 
 /** Wrappers that run the rest of the line as a command; the flags that take a value. */
 const WRAPPERS: Record<string, Set<string>> = {
@@ -93,10 +176,10 @@ export function classifyCommand(cmd: SimpleCommand): CommandVerdict {
   const base = name.includes("/") ? name.slice(name.lastIndexOf("/") + 1) : name;
 
   if (base === "aws") return classifyAws(argv, line);
-  if (base === "curl" || base === "wget") return classifyHttpClient(base, argv, line);
-  if (RUNNABLE.has(base)) return { command: base, runnable: true, line };
-  const reason = NOT_RUNNABLE[base];
-  if (reason) return { command: base, runnable: false, reason: `${base}: ${reason}`, line };
+  if (base === "curl") return classifyHttpClient(base, argv, line);
+  if (Object.hasOwn(RUNNABLE, base)) return { command: base, runnable: true, line };
+  const not = Object.hasOwn(NOT_RUNNABLE, base) ? NOT_RUNNABLE[base] : undefined;
+  if (not) return { command: base, runnable: false, reason: `${base}: ${not.reason}`, line };
   if (base.startsWith("$")) return { command: base, runnable: false, reason: `${base}: a command chosen at run time cannot be checked`, line };
   return { command: base, runnable: false, reason: `${base}: not in the operator shell's command table`, line };
 }

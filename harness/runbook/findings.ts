@@ -12,7 +12,8 @@ export type FindingKind =
   | "promql-syntax" // a Detection query promtool rejects (or could not check)
   | "promql-series" // a Detection selector that a live Prometheus has no series for
   | "inventory" // a container, volume, network, port or path the stack does not have
-  | "detection"; // a section whose detection a drill cannot load into Prometheus
+  | "detection" // a section whose detection a drill cannot load into Prometheus
+  | "shellcheck"; // what shellcheck says about a step (or that it could not run)
 
 export interface Finding {
   kind: FindingKind;

@@ -29,5 +29,6 @@ export {
 } from "./resolve.js";
 export { extractSelectors, metricNames, type Selector } from "./promql.js";
 export { defaultPromtoolRunner, DockerPromtool, LocalPromtool, type PromtoolRunner } from "./promtool.js";
+export { checkScripts, defaultShellcheckRunner, LocalShellcheck, type ShellcheckRunner } from "./shellcheck.js";
 export { lintRunbook, type LintOptions, type LintResult } from "./lint.js";
 export type { Finding, FindingKind, FindingSeverity } from "./findings.js";

@@ -10,9 +10,11 @@ import { LocalPromtool, type PromtoolRunner } from "./promtool.js";
 import { formatJson, formatText } from "./report.js";
 
 const repo = join(import.meta.dirname, "fixtures/repo");
+// shellcheck has its own tests (shellcheck.test.ts); here it would only add findings.
+const noShellcheck = { unavailable: "not used by this test" };
 
 async function lint(runbook: string, extra: Partial<LintOptions> = {}): Promise<Finding[]> {
-  const { findings } = await lintRunbook({ repoRoot: repo, runbookFile: `runbooks/${runbook}`, promtool: null, ...extra });
+  const { findings } = await lintRunbook({ repoRoot: repo, runbookFile: `runbooks/${runbook}`, promtool: null, shellcheck: noShellcheck, ...extra });
   return findings;
 }
 
@@ -55,6 +57,18 @@ describe("lint: annotations and runbook structure", () => {
     const parse = only(await lint("broken.md"), "parse");
     expect(parse).toContain("runbooks/broken.md:22 error: section 2: **Runbook** heading without a ```bash block");
     expect(parse.filter((p) => p.includes(" error: "))).toHaveLength(3);
+  });
+});
+
+describe("lint: a runbook with nothing to drill", () => {
+  it("fails lint with what the parser looked for, instead of '0 errors, no findings'", async () => {
+    const result = await lintRunbook({ repoRoot: repo, runbookFile: "runbooks/styles/meaning-impact.md", promtool: null, shellcheck: noShellcheck });
+    const errors = result.findings.filter((f) => f.severity === "error");
+    expect(errors.map((f) => `${f.file}:${f.line} ${f.kind}`)).toEqual(["runbooks/styles/meaning-impact.md:1 parse"]);
+    expect(errors[0]!.message).toMatch(/^no drillable section: the parser looks for numbered sections `### N\. Title`.*; found headings `# PostgresDown` \(line 1\), `## Meaning`/);
+    const text = formatText([result]);
+    expect(text).not.toContain("no findings");
+    expect(text).toMatch(/^1 error, /m);
   });
 });
 
@@ -176,10 +190,10 @@ describe("lint: detection kind and output", () => {
   });
 
   it("renders text grouped by section, and JSON", async () => {
-    const result = await lintRunbook({ repoRoot: repo, runbookFile: "runbooks/coverage.md", promtool: null });
+    const result = await lintRunbook({ repoRoot: repo, runbookFile: "runbooks/coverage.md", promtool: null, shellcheck: noShellcheck });
     const text = formatText([result]);
     expect(text).toContain("  § 3. Neither covered nor waived  (runbooks/coverage.md:21)\n    runbooks/coverage.md:21  error   section 3");
-    expect(text.trim().split("\n").at(-1)).toBe("2 errors, 0 warnings, 3 notes");
+    expect(text.trim().split("\n").at(-1)).toBe("2 errors, 1 warning, 3 notes"); // the warning: shellcheck not run
     const json = JSON.parse(formatJson([result])) as { errors: number; runbooks: { sections: number }[] };
     expect(json.errors).toBe(2);
     expect(json.runbooks[0]!.sections).toBe(3);

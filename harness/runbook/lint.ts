@@ -9,7 +9,9 @@ import { liveSeriesFindings, PrometheusSeriesClient, type SeriesClient } from ".
 import { loadRunbook } from "./load.js";
 import { checkExpressions, defaultPromtoolRunner, PromtoolUnavailable, type PromtoolRunner } from "./promtool.js";
 import { resolveStepsWithDiagnostics, type ResolvedStep } from "./resolve.js";
+import { checkScripts, defaultShellcheckRunner, ShellcheckUnavailable, type ShellcheckLevel, type ShellcheckRunner } from "./shellcheck.js";
 import type { Runbook } from "./types.js";
+import type { Logger } from "../util/log.js";
 
 export interface LintOptions {
   /** Paths below are relative to it, and findings name them that way. */
@@ -23,6 +25,11 @@ export interface LintOptions {
   promtool?: PromtoolRunner | null;
   /** Ask this running Prometheus whether every Detection selector has series. */
   live?: { url: string; client?: SeriesClient };
+  /** undefined: from PATH, installed with apt-get where this process may (root on
+   *  Debian); `{ unavailable }`: not run, for that reason (reported as a warning). */
+  shellcheck?: ShellcheckRunner | { unavailable: string };
+  /** Progress the user should see (installing shellcheck). */
+  log?: Logger;
 }
 
 export interface LintResult {
@@ -50,6 +57,7 @@ export async function lintRunbook(opts: LintOptions): Promise<LintResult> {
     ...detectionKindFindings(runbook),
     ...(await promqlSyntaxFindings(runbook, opts.promtool === undefined ? await defaultPromtoolRunner() : opts.promtool)),
     ...inventoryCheck(runbook, steps, opts.repoRoot, composeFile),
+    ...(await shellcheckFindings(runbook, opts.shellcheck ?? (await defaultShellcheckRunner(opts.log)))),
   ];
   if (opts.live) {
     const client = opts.live.client ?? new PrometheusSeriesClient(opts.live.url);
@@ -130,6 +138,51 @@ export async function promqlSyntaxFindings(runbook: Runbook, runner: PromtoolRun
       section,
       message: `section ${section}: promtool rejects ${JSON.stringify(q.expr)}: ${problems.get(id)}`,
     }));
+}
+
+/** shellcheck's levels as lint severities. Its errors are errors: a step shellcheck calls
+ *  an error would fail or misbehave when run verbatim. Its warnings are warnings (likely
+ *  mistakes, such as a `cd` whose failure the next command ignores: worth reading, not a
+ *  reason to fail the gate); info and style are notes. */
+const SHELLCHECK_SEVERITY: Record<ShellcheckLevel, Finding["severity"]> = { error: "error", warning: "warning", info: "info", style: "info" };
+
+export async function shellcheckFindings(runbook: Runbook, runner: ShellcheckRunner | { unavailable: string }): Promise<Finding[]> {
+  const scripts = runbook.sections.flatMap((s) => [
+    ...s.steps.map((step) => ({ id: step.id, text: step.text, line: step.line, section: s.number, step: step.id as string | undefined })),
+    ...s.detection
+      .filter((d) => d.language === "bash")
+      .map((d, k) => ({ id: `detection-${s.number ?? "x"}-${k + 1}`, text: d.expr, line: d.line, section: s.number, step: undefined })),
+  ]);
+  if (scripts.length === 0) return [];
+  const fileLevel = (severity: Finding["severity"], message: string): Finding => ({ kind: "shellcheck", severity, file: runbook.file, line: 1, section: null, message });
+  // Never silent: a check that did not run says so, and why.
+  if ("unavailable" in runner) return [fileLevel("warning", `shellcheck not run: ${runner.unavailable}`)];
+  let comments;
+  try {
+    comments = await checkScripts(runner, scripts);
+  } catch (e) {
+    if (e instanceof ShellcheckUnavailable) return [fileLevel("warning", `shellcheck not run: ${e.message}`)];
+    throw e;
+  }
+  const byId = new Map(scripts.map((s) => [s.id, s]));
+  const steps = scripts.filter((s) => s.step !== undefined).length;
+  const summary = `shellcheck checked ${steps} step${steps === 1 ? "" : "s"}${scripts.length > steps ? ` and ${scripts.length - steps} shell Detection block${scripts.length - steps === 1 ? "" : "s"}` : ""} (${runner.description}${runner.action ? `, ${runner.action}` : ""}): ${comments.length} comment${comments.length === 1 ? "" : "s"}`;
+  return [
+    fileLevel("info", summary),
+    ...comments.map((c): Finding => {
+      const s = byId.get(c.id)!;
+      const what = s.step ?? `section ${s.section} Detection`;
+      return {
+        kind: "shellcheck",
+        severity: SHELLCHECK_SEVERITY[c.level],
+        file: runbook.file,
+        line: c.line,
+        section: s.section,
+        ...(s.step ? { step: s.step } : {}),
+        message: `${what}: SC${c.code} ${c.message} (https://www.shellcheck.net/wiki/SC${c.code})`,
+      };
+    }),
+  ];
 }
 
 function inventoryCheck(runbook: Runbook, steps: readonly ResolvedStep[], repoRoot: string, composeFile: string): Finding[] {

@@ -38,7 +38,8 @@ describe("classifyCommand", () => {
     ["sudo swapon /swapfile", "swapon: needs CAP_SYS_ADMIN on the host"],
     ["curl ifconfig.me", "curl ifconfig.me: external network is not reachable from a drill"],
     ["curl -s https://example.com/x", "curl example.com: external network is not reachable from a drill"],
-    ["python3 script.py", "python3: not in the operator shell (run it via docker exec)"],
+    ["python script.py", "python: not in the operator shell (Debian has python3 only; run the app's Python via docker exec)"],
+    ["nc -z localhost 5432", "nc: not in the operator shell (no netcat; socat is there)"],
     ["frobnicate --now", "frobnicate: not in the operator shell's command table"],
   ])("cannot run %s", (text, reason) => {
     expect(verdict(text)).toMatchObject({ runnable: false, reason });
