@@ -76,7 +76,7 @@ describe("nightly summary", () => {
     const root = artifacts(journal("disk-full", "passed"), journal("minio-storage", "passed"));
     const full = renderSummary(findRuns(root).runs, { title: "Gate", withReports: true });
     expect(full.markdown).toContain("<details><summary>disk-full (upstream): passed</summary>");
-    expect(full.markdown).toContain("# DR drill: disk-full — PASSED");
+    expect(full.markdown).toContain("# DR drill: disk-full — gate PASSED");
     const capped = renderSummary(findRuns(root).runs, { title: "Gate", withReports: true, maxChars: full.markdown.length - 100 });
     expect(capped.markdown.length).toBeLessThanOrEqual(full.markdown.length - 100);
     expect(capped.markdown).toContain("Reports cut");
