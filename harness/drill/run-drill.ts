@@ -34,6 +34,8 @@ export interface RunDrillOptions {
   keep?: boolean;
   /** Builds the operator shell for a started stack (harness/ops). */
   startShell: (stack: StartedDrillStack) => Promise<OperatorShellLike>;
+  /** For tests that prove no artifact holds a secret: the drill's generated secret values, once they exist. */
+  onSecrets?: (values: readonly string[]) => void;
 }
 
 export interface DrillOutcome {
@@ -138,6 +140,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   const up = await phase("stack-up", async (rec) => {
     const t0 = Date.now();
     stack = await new DrillStack({ profile, log, prometheusTiming: timing }).up();
+    opts.onSecrets?.(stack.secrets.redactions.map((x) => x.value));
     const r = stack.report;
     journal.bringUpSeconds = (Date.now() - t0) / 1000;
     journal.implementations = r.services;

@@ -2,6 +2,8 @@
 // the profile can serve. A drill the profile cannot serve is reported skipped with the
 // reason; a drill that fails fails its test with the findings that failed it. Every
 // run writes its evidence to reports/ as `npm run scenario` does.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadAllDrills } from "../../harness/scenario/load.js";
 import { EventBus } from "../../harness/drill/events.js";
@@ -16,10 +18,26 @@ describe.sequential("scenarios", () => {
   for (const drill of drills) {
     it(`${drill.id}: ${drill.title ?? ""}`, async (ctx) => {
       const bus = new EventBus();
-      // Live progress in CI logs too: a drill that hangs shows where.
-      if (process.env.DRILL_PROGRESS !== "0") bus.subscribe(new TerminalReporter());
-      const { journal } = await runDrill({ drill, bus, startShell: startShellForDrill });
+      // Live progress in CI logs too: a drill that hangs shows where. The same lines are
+      // kept to prove no secret reaches the terminal.
+      const terminal: string[] = [];
+      bus.subscribe(
+        new TerminalReporter((line) => {
+          terminal.push(line);
+          if (process.env.DRILL_PROGRESS !== "0") process.stderr.write(line);
+        }),
+      );
+      let secrets: readonly string[] = [];
+      const { journal } = await runDrill({ drill, bus, startShell: startShellForDrill, onSecrets: (v) => (secrets = v) });
       const dir = writeRunReports(journal);
+      // No generated secret in clear text in any artifact or on the terminal.
+      const artifacts = readdirSync(dir, { withFileTypes: true })
+        .filter((f) => f.isFile())
+        .map((f) => [f.name, readFileSync(join(dir, f.name), "utf8")] as const);
+      artifacts.push(["terminal output", terminal.join("")]);
+      for (const secret of secrets.filter((x) => x.length >= 8)) {
+        for (const [name, text] of artifacts) expect(text.includes(secret), `a generated secret appears in clear text in ${name}`).toBe(false);
+      }
       if (journal.status === "not-run") {
         ctx.skip(`not run: ${journal.reason ?? "no reason"} (${dir})`);
         return;
