@@ -454,7 +454,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       return stack ? "passed" : "skipped";
     });
     journal.endedAt = new Date().toISOString();
-    if (journal.status !== "not-run") journal.runbookVerdict = runbookVerdict(journal);
+    // The runbook's verdict exists only once a fault was injected: before that the drill never reached the runbook.
+    if (journal.fault?.injectedAt) journal.runbookVerdict = runbookVerdict(journal);
     if (stack) redactJournal(journal, stack);
     bus.emit({ type: "drill-end", journal });
     return { journal, stack: opts.keep ? stack : undefined };
