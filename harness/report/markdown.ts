@@ -72,7 +72,9 @@ export function renderMarkdown(j: Journal): string {
   out.push("## Runbook steps", "");
   out.push("| step | mode | result | exit | seconds | note |", "|---|---|---|---|---|---|");
   for (const s of j.steps) {
-    const note = (s.result === "skipped" ? s.reason : s.failures?.join("; ") ?? (s.mode === "adapted" ? s.reason : "")) ?? "";
+    const base = (s.result === "skipped" ? s.reason : s.failures?.join("; ") ?? (s.mode === "adapted" ? s.reason : "")) ?? "";
+    // An error answer is shown even on a step that exited 0 (curl without -f).
+    const note = s.httpErrors?.length ? `${base}${base ? "; " : ""}HTTP error answers: ${s.httpErrors.join(", ")}` : base;
     out.push(`| ${s.id} ${s.title} | ${s.mode} | ${s.result.toUpperCase()} | ${s.exitCode ?? "—"} | ${s.seconds?.toFixed(1) ?? "—"} | ${note.replace(/\n/g, " ").replace(/\|/g, "\\|")} |`);
   }
   out.push("");

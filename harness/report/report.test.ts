@@ -83,3 +83,11 @@ describe("two verdicts", () => {
     expect(renderMarkdown(j)).toContain("Left behind by teardown: network drill-x_app-network (has active endpoints)");
   });
 });
+
+describe("HTTP answers on steps", () => {
+  it("shows a 502 on a step that exited 0", () => {
+    const j = journal();
+    j.steps[0] = { ...j.steps[0]!, httpStatus: ["HTTP/1.1 502 Bad Gateway"], httpErrors: ["HTTP/1.1 502 Bad Gateway"] };
+    expect(renderMarkdown(j)).toMatch(/\| 3\.2 Clean Docker resources \| drilled \| PASSED \| 0 \| 0\.8 \| HTTP error answers: HTTP\/1\.1 502 Bad Gateway \|/);
+  });
+});
