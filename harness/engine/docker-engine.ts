@@ -48,7 +48,7 @@ async function ping(docker: Docker, timeoutMs: number): Promise<boolean> {
   return Promise.race([attempt, timeout]);
 }
 
-function isDebianLike(): boolean {
+export function isDebianLike(): boolean {
   try {
     const osRelease = readFileSync("/etc/os-release", "utf8");
     return /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(osRelease);
@@ -67,11 +67,13 @@ export function canProvisionEngine(): boolean {
   );
 }
 
-async function aptInstall(packages: string[], log: Logger, actions: string[]): Promise<void> {
+export async function aptInstall(packages: string[], log: Logger, actions: string[]): Promise<void> {
   log(`preflight: installing ${packages.join(", ")} with apt-get (a few minutes on a fresh machine)`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  await runChecked("apt-get", ["update", "-qq"], { env, timeoutMs: 10 * 60_000 });
-  await runChecked("apt-get", ["install", "-y", "-qq", ...packages], { env, timeoutMs: 20 * 60_000 });
+  // Another process's apt (a parallel preflight) holds the lock for a while: wait for it.
+  const lock = ["-o", "DPkg::Lock::Timeout=600"];
+  await runChecked("apt-get", [...lock, "update", "-qq"], { env, timeoutMs: 10 * 60_000 });
+  await runChecked("apt-get", [...lock, "install", "-y", "-qq", ...packages], { env, timeoutMs: 20 * 60_000 });
   actions.push(`installed ${packages.join(", ")} with apt-get`);
 }
 
