@@ -9,7 +9,7 @@ import { findDrills, loadAllDrills, ScenarioError } from "../scenario/load.js";
 import { EventBus } from "../drill/events.js";
 import { runDrill } from "../drill/run-drill.js";
 import { TerminalReporter } from "../report/terminal.js";
-import { writeRunReports } from "../report/run-dir.js";
+import { writeRun } from "../report/run-dir.js";
 import { startShellForDrill } from "../ops/drill-shell.js";
 import { repoRoot, stateDir } from "../util/paths.js";
 import { keepMarker } from "../stack/leftovers.js";
@@ -37,8 +37,10 @@ async function main(): Promise<number> {
   for (const drill of drills) {
     const bus = new EventBus().subscribe(new TerminalReporter());
     const { journal, stack } = await runDrill({ drill, bus, profile: values.profile, keep: values.keep, startShell: startShellForDrill });
-    const dir = writeRunReports(journal);
-    console.log(`${journal.status.toUpperCase()} ${drill.id}: report ${relative(repoRoot, dir)}/report.md`);
+    const written = writeRun(journal);
+    console.log(`${journal.status.toUpperCase()} ${drill.id}: reports in ${relative(repoRoot, written.dir)}/`);
+    for (const file of Object.values(written.files)) console.log(`  ${relative(repoRoot, file)}`);
+    for (const [name, why] of Object.entries(written.errors)) console.log(`  ${name} report NOT written: ${why}`);
     if (journal.status !== "passed") allPassed = false;
     if (stack) {
       // The owner process exits now; the marker keeps the next preflight from sweeping it.
