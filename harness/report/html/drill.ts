@@ -2,7 +2,7 @@
 // from journal.json alone, with the charts drawn to inline SVG when the file is written.
 import type { Finding, Journal, StepRecord } from "../../drill/journal.js";
 import { detectionSpec, faultWindow, timelineSpec } from "../charts/drill-charts.js";
-import { renderSvgSync, type ChartSpec } from "../charts/render.js";
+import { renderSvg, renderSvgSync, type ChartSpec } from "../charts/render.js";
 import { esc, figure, page, secs, when } from "./page.js";
 
 export interface DrillCharts {
@@ -22,14 +22,25 @@ export function drillChartSpecs(j: Journal): Partial<Record<keyof DrillCharts, C
   return specs;
 }
 
-/** report.html for a journal (synchronous: the charts render in a child process). */
-export function renderDrillHtml(j: Journal): string {
+function withCharts(j: Journal, render: (specs: ChartSpec[]) => string[]): DrillCharts {
   const specs = drillChartSpecs(j);
   const keys = Object.keys(specs) as (keyof DrillCharts)[];
-  const svgs = renderSvgSync(keys.map((k) => specs[k] as ChartSpec));
+  const svgs = render(keys.map((k) => specs[k] as ChartSpec));
   const charts: DrillCharts = {};
   keys.forEach((k, i) => (charts[k] = svgs[i]));
-  return buildDrillHtml(j, charts);
+  return charts;
+}
+
+/** report.html for a journal (synchronous, as writeRunReports is: the charts render in a child process). */
+export function renderDrillHtml(j: Journal): string {
+  return buildDrillHtml(j, withCharts(j, renderSvgSync));
+}
+
+/** The same in this process, for callers that can wait. */
+export async function renderDrillHtmlAsync(j: Journal): Promise<string> {
+  const specs = drillChartSpecs(j);
+  const svgs = await Promise.all(Object.values(specs).map((s) => renderSvg(s)));
+  return buildDrillHtml(j, withCharts(j, () => svgs));
 }
 
 const drillName = (j: Journal) => `${j.scenario}${j.variant ? `:${j.variant}` : ""}`;
