@@ -12,7 +12,7 @@ import { aptInstall, isDebianLike } from "./docker-engine.js";
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Binaries the reports' tooling may need, and the Debian package that brings each. */
-const packages = { chromium: "chromium", pdfinfo: "poppler-utils", pdftotext: "poppler-utils" } as const;
+const packages = { chromium: "chromium", pdfinfo: "poppler-utils", pdftotext: "poppler-utils", pdftoppm: "poppler-utils" } as const;
 export type Tool = keyof typeof packages;
 
 const toolPath = (t: Tool) => (t === "chromium" ? chromiumPath : `/usr/bin/${t}`);
