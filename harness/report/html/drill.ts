@@ -1,7 +1,7 @@
 // report.html: one drill on one self-contained page (no script, nothing loaded), rendered
 // from journal.json alone, with the charts drawn to inline SVG when the file is written.
 import type { Finding, Journal, StepRecord } from "../../drill/journal.js";
-import { detectionSpec, faultWindow, timelineSpec } from "../charts/drill-charts.js";
+import { detectionSpec, faultWindow, timelineData, timelineSpec } from "../charts/drill-charts.js";
 import { renderSvg, renderSvgSync, type ChartSpec } from "../charts/render.js";
 import { esc, figure, page, secs, when } from "./page.js";
 
@@ -9,6 +9,8 @@ export interface DrillCharts {
   timeline?: string;
   faultWindow?: string;
   detection?: string;
+  /** Why the charts are missing, when rendering them failed (the page is still written). */
+  error?: string;
 }
 
 /** The charts this journal has data for, in the order of DrillCharts' keys. */
@@ -33,7 +35,13 @@ function withCharts(j: Journal, render: (specs: ChartSpec[]) => string[]): Drill
 
 /** report.html for a journal (synchronous, as writeRunReports is: the charts render in a child process). */
 export function renderDrillHtml(j: Journal): string {
-  return buildDrillHtml(j, withCharts(j, renderSvgSync));
+  let charts: DrillCharts;
+  try {
+    charts = withCharts(j, renderSvgSync);
+  } catch (err) {
+    charts = { error: err instanceof Error ? err.message.split("\n")[0] : String(err) };
+  }
+  return buildDrillHtml(j, charts);
 }
 
 /** The same in this process, for callers that can wait. */
@@ -126,9 +134,13 @@ export function buildDrillHtml(j: Journal, charts: DrillCharts): string {
   b.push(`</ul></section>`);
 
   b.push(`<section data-testid="timeline"><h2>Timeline</h2>`);
+  if (charts.error) b.push(`<p class="r-failed">The charts could not be drawn: ${esc(charts.error)}. The tables below come from the journal.</p>`);
   b.push(figure(charts.timeline, "The whole drill: phases and runbook steps as bars coloured by result, the drill's events as diamonds.", "chart-timeline"));
   b.push(figure(charts.faultWindow, "From the fault to the alert resolving, enlarged.", "chart-fault-window"));
-  if (!charts.timeline) b.push(`<p class="note">No phases recorded.</p>`);
+  if (!charts.timeline && !charts.error) b.push(`<p class="note">No phases recorded.</p>`);
+  const { bars, marks } = timelineData(j);
+  const rows = [...bars.map((x) => ({ at: x.start, what: `${x.lane}: ${x.label}, ${x.status}${x.end !== x.start ? ` until ${when(x.end)}` : ""}` })), ...marks.map((x) => ({ at: x.at, what: x.label }))].sort((x, y) => x.at.localeCompare(y.at));
+  if (rows.length) b.push(`<details data-testid="timeline-table"><summary>The timeline as a table</summary><table><tr><th>time (UTC)</th><th>event</th></tr>${rows.map((r) => `<tr><td>${when(r.at)}</td><td>${esc(r.what)}</td></tr>`).join("")}</table></details>`);
   b.push(`</section>`);
 
   b.push(`<section data-testid="detection"><h2>Detection</h2>`);
