@@ -82,7 +82,8 @@ export function timelineSpec(j: Journal, window?: { from: string; to: string }):
   const y = { field: "lane", type: "nominal" as const, sort: laneOrder, title: null, axis: { labelLimit: 240 } };
   const x = {
     type: "temporal" as const,
-    scale: { type: "utc" as const, ...(window ? { domain: [window.from, window.to] } : {}) },
+    // A window's bars are clipped to it and its marks filtered, so the data spans it: no explicit domain.
+    scale: { type: "utc" as const },
     title: "time (UTC)",
     axis: { format: "%H:%M:%S" },
   };
@@ -105,7 +106,7 @@ export function timelineSpec(j: Journal, window?: { from: string; to: string }):
       {
         data: { values: m },
         mark: { type: "point", shape: "diamond", filled: true, size: 110, opacity: 1 },
-        encoding: { x: { field: "at", ...x }, y, color: { field: "status", type: "nominal", scale: statusColors }, tooltip: [{ field: "label" }] },
+        encoding: { x: { field: "at", type: "temporal" }, y, color: { field: "status", type: "nominal", scale: statusColors }, tooltip: [{ field: "label" }] },
       },
     ],
     config: { font: "sans-serif", view: { stroke: null } },
@@ -167,7 +168,7 @@ export function detectionSpec(j: Journal): ChartSpec | undefined {
       data: { values: moments },
       mark: { type: "rule", strokeDash: [3, 3], strokeWidth: 1.5 },
       encoding: {
-        x: { field: "at", ...x },
+        x: { field: "at", type: "temporal" },
         color: { field: "label", type: "nominal", scale: { domain: moments.map((m) => m.label), range: moments.map((m) => m.color) }, legend: { orient: "bottom", title: "moment" } },
       },
     });
