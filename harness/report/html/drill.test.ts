@@ -45,6 +45,13 @@ describe("report.html", () => {
     expect(buildDrillHtml(j, {})).toContain("This journal has no samples of the query");
   });
 
+  it("says why a drill that stopped at stack-up has no detection and no implementations", () => {
+    const html = buildDrillHtml(fixture("caddy-misrouting-stack-up-failed"), {});
+    expect(html).toContain("Detection did not run: the drill stopped before the fault");
+    expect(html).toContain("None recorded: the drill's stack did not come up.");
+    expect(html).not.toContain("No machine-checkable detection");
+  });
+
   it("keeps known findings apart from new ones, and marks stand-ins", () => {
     const html = buildDrillHtml(fixture("postgres-down-stopped-known-findings"), {});
     expect(html.match(/data-testid="finding-known"/g)).toHaveLength(3);

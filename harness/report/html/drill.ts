@@ -144,7 +144,14 @@ export function buildDrillHtml(j: Journal, charts: DrillCharts): string {
   b.push(`</section>`);
 
   b.push(`<section data-testid="detection"><h2>Detection</h2>`);
-  b.push(d.query ? `<p>${d.alert ? `Alert <code>${esc(d.alert)}</code>, the runbook's Detection query:` : "The runbook's detection:"}</p><pre data-testid="query">${esc(d.query)}</pre>` : `<p>No machine-checkable detection in this section.</p>`);
+  const detectRan = j.phases.some((p) => p.name === "detect");
+  b.push(
+    d.query
+      ? `<p>${d.alert ? `Alert <code>${esc(d.alert)}</code>, the runbook's Detection query:` : "The runbook's detection:"}</p><pre data-testid="query">${esc(d.query)}</pre>`
+      : detectRan
+        ? `<p>No machine-checkable detection in this section.</p>`
+        : `<p>Detection did not run: the drill stopped before the fault (see Findings).</p>`,
+  );
   if (d.inactiveBeforeFault !== undefined) b.push(`<p>Inactive before the fault: <b>${d.inactiveBeforeFault ? "yes" : "NO"}</b>. Pending ${when(d.pendingAt)}, firing ${when(d.firedAt)}.</p>`);
   if (charts.detection && d.range) {
     b.push(figure(charts.detection, `Prometheus range query of ${d.range.expr} every ${d.range.stepSeconds} s from ${when(d.range.start)} to ${when(d.range.end)}, taken before teardown${d.range.threshold ? `; the dashed red line is the alert's threshold (${d.range.threshold.op} ${d.range.threshold.value})` : ""}.`, "chart-detection"));
@@ -178,12 +185,13 @@ export function buildDrillHtml(j: Journal, charts: DrillCharts): string {
   b.push(`<section data-testid="differences"><h2>Where this drill differs from production</h2>`, diffs.length ? `<ul>${diffs.map((x) => `<li>${x}</li>`).join("")}</ul>` : `<p>Nothing recorded.</p>`, `</section>`);
 
   b.push(`<section data-testid="implementations"><h2>Implementations</h2>`);
-  b.push(`<table><tr><th>service</th><th>implementation</th><th>image</th><th>digest</th></tr>`);
+  if (j.implementations.length === 0 && j.leftOut.length === 0) b.push(`<p>None recorded: the drill's stack did not come up.</p>`);
+  else b.push(`<table><tr><th>service</th><th>implementation</th><th>image</th><th>digest</th></tr>`);
   for (const i of j.implementations) {
     b.push(`<tr${i.standIn ? ` data-testid="stand-in"` : ""}><td>${esc(i.service)}</td><td>${i.standIn ? `<span class="badge standin">STAND-IN</span> ` : ""}${esc(i.note)}</td><td><code>${esc(i.image)}</code></td><td><code>${esc(i.digest)}</code></td></tr>`);
   }
   for (const l of j.leftOut) b.push(`<tr><td>${esc(l.service)}</td><td>left out: ${esc(l.reason)}</td><td>—</td><td>—</td></tr>`);
-  b.push(`</table>`);
+  if (j.implementations.length || j.leftOut.length) b.push(`</table>`);
   if (j.engine) b.push(`<p>Docker engine ${esc(j.engine.serverVersion)} (API ${esc(j.engine.apiVersion)}), Compose ${esc(j.engine.compose)}.</p>`);
   if (j.teardown) b.push(`<p>Teardown: ${secs(j.teardown.seconds)}, ${j.teardown.leftBehind} resources left behind.</p>`);
   b.push(`</section>`);
