@@ -9,7 +9,7 @@ import { findDrills, loadAllDrills, ScenarioError } from "../scenario/load.js";
 import { EventBus } from "../drill/events.js";
 import { runDrill } from "../drill/run-drill.js";
 import { TerminalReporter } from "../report/terminal.js";
-import { writeRunReports } from "../report/run-dir.js";
+import { writeRun } from "../report/run-dir.js";
 import { startShellForDrill } from "../ops/drill-shell.js";
 import { repoRoot } from "../util/paths.js";
 import { markKept } from "../stack/keep.js";
@@ -42,9 +42,11 @@ async function main(): Promise<number> {
   for (const drill of drills) {
     const bus = new EventBus().subscribe(new TerminalReporter());
     const { journal, stack } = await runDrill({ drill, bus, profile: values.profile, keep: values.keep, startShell: startShellForDrill });
-    const dir = writeRunReports(journal);
+    const written = writeRun(journal);
     const verdict = journal.runbookVerdict ? ` — runbook: ${journal.runbookVerdict.summary}` : "";
-    console.log(`gate ${journal.status.toUpperCase()} ${drill.id}${verdict}\n  report ${relative(repoRoot, dir)}/report.md`);
+    console.log(`gate ${journal.status.toUpperCase()} ${drill.id}${verdict}; reports in ${relative(repoRoot, written.dir)}/`);
+    for (const file of Object.values(written.files)) console.log(`  ${relative(repoRoot, file)}`);
+    for (const [name, why] of Object.entries(written.errors)) console.log(`  ${name} report NOT written: ${why}`);
     if (journal.status !== "passed") allPassed = false;
     if (stack) {
       // The owner process exits now; the marker keeps every checkout's preflight from sweeping it.

@@ -1,4 +1,4 @@
-// A small client for the Prometheus HTTP API (v1): targets, instant queries, alerts.
+// A small client for the Prometheus HTTP API (v1): targets, instant and range queries, alerts.
 // Field names follow https://prometheus.io/docs/prometheus/latest/querying/api/.
 
 export interface PromTarget {
@@ -20,6 +20,11 @@ export interface PromAlert {
 export interface PromSample {
   metric: Record<string, string>;
   value: [number, string];
+}
+
+export interface PromRangeSeries {
+  metric: Record<string, string>;
+  values: [number, string][];
 }
 
 interface ApiEnvelope<T> {
@@ -48,6 +53,13 @@ export class PrometheusClient {
 
   async query(expr: string): Promise<PromSample[]> {
     const data = await this.get<{ resultType: string; result: PromSample[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+    return data.result;
+  }
+
+  /** /api/v1/query_range: a matrix of [unix seconds, value] per series. */
+  async queryRange(expr: string, start: Date, end: Date, stepSeconds: number): Promise<PromRangeSeries[]> {
+    const q = new URLSearchParams({ query: expr, start: (start.getTime() / 1000).toFixed(3), end: (end.getTime() / 1000).toFixed(3), step: String(stepSeconds) });
+    const data = await this.get<{ resultType: string; result: PromRangeSeries[] }>(`/api/v1/query_range?${q.toString()}`);
     return data.result;
   }
 

@@ -64,6 +64,21 @@ export interface Finding {
   acknowledged: boolean;
 }
 
+/** A Prometheus range query over the drill, kept so reports can draw detection without the stack. */
+export interface DetectionRange {
+  /** What was sampled: the alert's expression without its final comparison, so values show against the threshold. */
+  expr: string;
+  /** The comparison the alert applies to those values (`< 0.10` is { op: "<", value: 0.1 }). */
+  threshold?: { op: "<" | ">" | "<=" | ">=" | "==" | "!="; value: number };
+  start: string;
+  end: string;
+  stepSeconds: number;
+  /** One entry per series; values are [unix seconds, value], null where Prometheus gave NaN or ±Inf. */
+  series: { labels: Record<string, string>; values: [number, number | null][] }[];
+  /** Why there are no samples, when the query failed. */
+  error?: string;
+}
+
 export interface Journal {
   schemaVersion: 1;
   scenario: string;
@@ -88,6 +103,8 @@ export interface Journal {
     secondsToDetect?: number;
     lowerBoundSeconds?: number;
     inactiveBeforeFault?: boolean;
+    /** The query's values around the fault, sampled from Prometheus before teardown (report.html draws them). */
+    range?: DetectionRange;
   };
   notification?: { receiver: string; deliveredAt?: string; secondsToNotify?: number };
   symptoms: CheckRecord[];

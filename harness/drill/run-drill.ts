@@ -15,6 +15,7 @@ import { chooseProfile } from "../stack/profile.js";
 import { implementationOf } from "../stack/catalog.js";
 import { redact } from "../stack/secrets.js";
 import { pollUntil } from "../detect/prometheus.js";
+import { sampleDetection } from "../detect/range.js";
 import { faults, type AppliedFault } from "../faults/index.js";
 import { repoRoot } from "../util/paths.js";
 import { run } from "../util/run.js";
@@ -425,6 +426,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   }
 
   async function finish(): Promise<DrillOutcome> {
+    // Evidence for report.html: the detection query around the fault, while Prometheus is still up.
+    if (stack && alertExpr && journal.fault?.injectedAt) journal.detection.range = await sampleDetection(stack.prometheus(), alertExpr, journal);
     await phase("teardown", async (rec) => {
       if (fault && (journal.status !== "passed" || opts.keep)) {
         await fault.revert();

@@ -67,11 +67,13 @@ export function canProvisionEngine(): boolean {
   );
 }
 
-async function aptInstall(packages: string[], log: Logger, actions: string[]): Promise<void> {
+export async function aptInstall(packages: string[], log: Logger, actions: string[]): Promise<void> {
   log(`preflight: installing ${packages.join(", ")} with apt-get (a few minutes on a fresh machine)`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  await runChecked("apt-get", ["update", "-qq"], { env, timeoutMs: 10 * 60_000 });
-  await runChecked("apt-get", ["install", "-y", "-qq", ...packages], { env, timeoutMs: 20 * 60_000 });
+  // Another process's apt (a parallel preflight) holds the lock for a while: wait for it.
+  const lock = ["-o", "DPkg::Lock::Timeout=600"];
+  await runChecked("apt-get", [...lock, "update", "-qq"], { env, timeoutMs: 10 * 60_000 });
+  await runChecked("apt-get", [...lock, "install", "-y", "-qq", ...packages], { env, timeoutMs: 20 * 60_000 });
   actions.push(`installed ${packages.join(", ")} with apt-get`);
 }
 

@@ -1,22 +1,48 @@
-// Where a drill's evidence goes: reports/<UTC timestamp>-<name>/ with journal.json,
-// report.md and junit.xml, and reports/latest pointing at the newest run.
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// Where a drill's evidence goes: reports/<UTC timestamp>-<name>/ with one file per
+// reporter (journal.json, report.md, junit.xml, report.html), and reports/latest
+// pointing at the newest run.
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Journal } from "../drill/journal.js";
 import { reportsDir } from "../util/paths.js";
-import { renderMarkdown } from "./markdown.js";
-import { renderJunit } from "./junit.js";
+import { reporterByName, reporterNames } from "./reporters.js";
 
-export function writeRunReports(journal: Journal, root = reportsDir): string {
+export interface RunReports {
+  dir: string;
+  /** The files written, by reporter name. */
+  files: Record<string, string>;
+  /** Reporters that failed, with the reason; the others' files are still written. */
+  errors: Record<string, string>;
+}
+
+export function runDirName(journal: Journal): string {
   const stamp = journal.startedAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const name = `${journal.scenario}${journal.variant ? `_${journal.variant}` : ""}`;
-  const dir = join(root, `${stamp}-${name}`);
+  return `${stamp}-${journal.scenario}${journal.variant ? `_${journal.variant}` : ""}`;
+}
+
+/** Writes every named reporter's file; the journal first, so the evidence exists even if a report fails. */
+export function writeRun(journal: Journal, root = reportsDir, names: readonly string[] = reporterNames): RunReports {
+  const selected = names.map(reporterByName);
+  const dir = join(root, runDirName(journal));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "journal.json"), `${JSON.stringify(journal, null, 2)}\n`);
-  writeFileSync(join(dir, "report.md"), renderMarkdown(journal));
-  writeFileSync(join(dir, "junit.xml"), renderJunit([journal]));
+  const files: Record<string, string> = {};
+  const errors: Record<string, string> = {};
+  for (const r of [...selected].sort((a, b) => Number(b.name === "json") - Number(a.name === "json"))) {
+    try {
+      files[r.name] = r.write(journal, dir);
+    } catch (err) {
+      errors[r.name] = err instanceof Error ? err.message : String(err);
+    }
+  }
   const latest = join(root, "latest");
   rmSync(latest, { force: true });
-  symlinkSync(`${stamp}-${name}`, latest);
+  symlinkSync(runDirName(journal), latest);
+  return { dir, files, errors };
+}
+
+/** The run's directory, as before; `names` picks reporters (default: all). */
+export function writeRunReports(journal: Journal, root = reportsDir, names: readonly string[] = reporterNames): string {
+  const { dir, errors } = writeRun(journal, root, names);
+  for (const [name, why] of Object.entries(errors)) process.stderr.write(`report ${name} not written: ${why}\n`);
   return dir;
 }

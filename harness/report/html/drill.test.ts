@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Journal } from "../../drill/journal.js";
+import { repoRoot } from "../../util/paths.js";
+import { writeRun, writeRunReports } from "../run-dir.js";
+import { buildDrillHtml, drillChartSpecs, renderDrillHtmlAsync } from "./drill.js";
+
+const fixture = (name: string) => JSON.parse(readFileSync(join(repoRoot, "harness/report/fixtures", `${name}.journal.json`), "utf8")) as Journal;
+const tmp = mkdtempSync(join(tmpdir(), "report-html-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("report.html", () => {
+  it("escapes every journal string (command output is attacker-controlled text)", async () => {
+    const j = fixture("disk-full-with-detection-range");
+    const evil = `<script>alert(1)</script><img src=x onerror=alert(2)>"'&`;
+    j.title = evil;
+    j.steps[0]!.stdout = evil;
+    j.steps[0]!.title = evil;
+    j.findings.push({ id: evil, phase: "runbook", step: "3.1", summary: evil, acknowledged: false });
+    const html = await renderDrillHtmlAsync(j);
+    expect(html).not.toContain("<script");
+    expect(html).not.toContain("<img");
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&quot;&#39;&amp;");
+  });
+
+  it("is self-contained: no script, no stylesheet or image links, no remote URL loaded", async () => {
+    const html = await renderDrillHtmlAsync(fixture("disk-full-with-detection-range"));
+    expect(html).not.toMatch(/<script|<link|<iframe|\bsrc=|@import|url\(/i);
+    expect(html).toContain(`content="default-src 'none'`);
+  });
+
+  it("draws the timeline, the fault window and the detection query against its threshold as inline SVG", async () => {
+    const html = await renderDrillHtmlAsync(fixture("disk-full-with-detection-range"));
+    for (const id of ["chart-timeline", "chart-fault-window", "chart-detection"]) expect(html).toMatch(new RegExp(`data-testid="${id}"><svg`));
+    const detection = html.slice(html.indexOf('data-testid="chart-detection"'));
+    expect(detection).toContain("alert threshold: &lt; 0.1");
+    expect(detection).toMatch(/class="mark-line role-mark/);
+  });
+
+  it("says why there is no detection chart for a journal without samples", () => {
+    const j = fixture("disk-full-passed");
+    expect(drillChartSpecs(j).detection).toBeUndefined();
+    expect(buildDrillHtml(j, {})).toContain("This journal has no samples of the query");
+  });
+
+  it("says why a drill that stopped at stack-up has no detection and no implementations", () => {
+    const html = buildDrillHtml(fixture("caddy-misrouting-stack-up-failed"), {});
+    expect(html).toContain("Detection did not run: the drill stopped before the fault");
+    expect(html).toContain("None recorded: the drill's stack did not come up.");
+    expect(html).not.toContain("No machine-checkable detection");
+  });
+
+  it("keeps known findings apart from new ones, and marks stand-ins", () => {
+    const html = buildDrillHtml(fixture("postgres-down-stopped-known-findings"), {});
+    expect(html.match(/data-testid="finding-known"/g)).toHaveLength(3);
+    expect(html).not.toContain('data-testid="finding-new"');
+    expect(html).toContain("FAILED (known finding)");
+    expect(html.match(/<span class="badge standin">STAND-IN<\/span>/g)?.length).toBeGreaterThan(0);
+  });
+});
+
+describe("reporters behind writeRunReports", () => {
+  it("writes journal.json, report.md, junit.xml and report.html and returns the run's directory, synchronously", () => {
+    const dir = writeRunReports(fixture("disk-full-passed"), tmp);
+    for (const f of ["journal.json", "report.md", "junit.xml", "report.html"]) expect(existsSync(join(dir, f))).toBe(true);
+    expect(readFileSync(join(tmp, "latest", "report.html"), "utf8")).toContain("DR drill: disk-full");
+  });
+
+  it("writes only the reporters asked for, and refuses an unknown name", () => {
+    const r = writeRun(fixture("caddy-misrouting-stack-up-failed"), tmp, ["json", "md"]);
+    expect(Object.keys(r.files).sort()).toEqual(["json", "md"]);
+    expect(existsSync(join(r.dir, "report.html"))).toBe(false);
+    expect(() => writeRun(fixture("caddy-misrouting-stack-up-failed"), tmp, ["pdf"])).toThrow(/no reporter named "pdf"/);
+  });
+});
