@@ -7,6 +7,7 @@ import { chooseProfile } from "../stack/profile.js";
 import { implementationOf } from "../stack/catalog.js";
 import { imageVariable, readComposeFile } from "../stack/compose-file.js";
 import { baseImage, imageExists } from "../stack/base-image.js";
+import { keptProjects } from "../stack/keep.js";
 import { describeFailure, listDrillResources, sweepLeftovers } from "../stack/leftovers.js";
 import { productionComposeFile } from "../util/paths.js";
 import { stderrLogger } from "../util/log.js";
@@ -31,6 +32,7 @@ async function main(): Promise<number> {
   const docker = dockerClient();
   const swept = await sweepLeftovers(docker);
   const remaining = await listDrillResources(docker);
+  const kept = await keptProjects(docker);
   const profile = await chooseProfile(values.profile);
   const prod = readComposeFile(productionComposeFile);
   const services = Object.entries(prod.services).map(([service, svc]) => {
@@ -65,7 +67,11 @@ async function main(): Promise<number> {
     say(`Swept           leftovers of crashed drill ${s.project} (${s.containers.length} containers, ${s.networks.length} networks, ${s.volumes.length} volumes)`);
     for (const f of s.failures ?? []) say(`                ${describeFailure(f)}`);
   }
-  for (const r of remaining) say(`Kept stack      ${r.project}: ${r.containers.length} containers (remove with \`npm run clean -- --all\`)`);
+  // A stack still here after the sweep is either kept on purpose or owned by a drill that is running now.
+  for (const r of remaining) {
+    if (kept.has(r.project)) say(`Kept stack      ${r.project}: ${r.containers.length} containers (remove with \`npm run stack -- down ${r.project}\`)`);
+    else say(`Running drill   ${r.project}: ${r.containers.length} containers (its process is alive; it tears down when it ends)`);
+  }
   process.stdout.write(`${out.join("\n")}\n`);
   return 0;
 }
