@@ -44,6 +44,17 @@ export interface StepRecord {
   startedAt?: string;
 }
 
+export interface SymptomSighting {
+  check: string;
+  /** What one probe saw before the fault. */
+  baseline: string;
+  heldBeforeFault: boolean;
+  appearedAt?: string;
+  secondsAfterFault?: number;
+  /** What the last probe saw. */
+  detail: string;
+}
+
 export interface CheckRecord {
   check: string;
   passed: boolean;
@@ -84,6 +95,8 @@ export interface Journal {
     secondsToDetect?: number;
     lowerBoundSeconds?: number;
     inactiveBeforeFault?: boolean;
+    /** A section without Detection: its symptoms watched from outside the stack (symptom-watch.ts). */
+    symptomWatch?: SymptomSighting[];
   };
   notification?: { receiver: string; deliveredAt?: string; secondsToNotify?: number };
   symptoms: CheckRecord[];

@@ -24,6 +24,7 @@ import { runCheck } from "./checks.js";
 import { checkIntegrity, seedDocuments, type Seed } from "./seed.js";
 import { measureRecoveryPoint, takeRecoverySnapshot, type RecoverySnapshot } from "./recovery-point.js";
 import type { OperatorShellLike } from "./shell.js";
+import { detectBySymptoms, SymptomWatch } from "./symptom-watch.js";
 
 export interface RunDrillOptions {
   drill: Drill;
@@ -68,11 +69,14 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   let fault: AppliedFault | undefined;
   let seed: Seed | undefined;
   let snapshot: RecoverySnapshot | undefined;
+  let watch: SymptomWatch | undefined;
   let aborted = false;
 
   const expectedFindings = () => (drill.knownFindings ?? []).filter((k) => !k.profiles || (journal.profile !== undefined && k.profiles.includes(journal.profile as "upstream" | "airgapped")));
   const finding = (phase: PhaseName, summary: string, step?: string, canBeKnown = true) => {
-    const known = canBeKnown ? expectedFindings().find((k) => k.phase === phase && (k.step === undefined || k.step === step)) : undefined;
+    const known = canBeKnown
+      ? expectedFindings().find((k) => k.phase === phase && (k.step === undefined || k.step === step) && (k.match === undefined || new RegExp(k.match).test(summary)))
+      : undefined;
     const f: Finding = { id: known?.id ?? `${phase}${step ? `-${step}` : ""}-failed`, phase, step, summary, acknowledged: known !== undefined };
     journal.findings.push(f);
     bus.emit({ type: "finding", finding: f });
@@ -191,6 +195,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       snapshot = await takeRecoverySnapshot(s, seed?.writtenAt);
       rec.detail = `${rec.detail ?? ""}; backup of ${snapshot.lastBackupAt} holds them; ${snapshot.ids.length} rows before the fault`;
     }
+    if (drill.detection.watchSymptoms && drill.detection.symptoms?.length) watch = await SymptomWatch.baseline(drill.detection.symptoms, ctx);
     return "passed";
   }));
 
@@ -215,6 +220,13 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
 
     // --- detect: the runbook's own detection.
     await phase("detect", async (rec) => {
+      if (watch) {
+        const d = await detectBySymptoms(watch, ctx, injectedAt, seconds(drill.timeouts?.detect, 60) * 1000);
+        journal.detection.symptomWatch = d.sightings;
+        for (const f of d.findings) finding("detect", f);
+        rec.detail = d.detail;
+        return d.status;
+      }
       if (alertName) {
         journal.detection.alert = alertName;
         journal.detection.query = alertExpr;
@@ -284,6 +296,11 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       if (!drill.detection.symptoms?.length) return "skipped";
       let failed = false;
       for (const check of drill.detection.symptoms) {
+        const before = watch?.before(check.name);
+        if (before?.ok) {
+          failed = true;
+          finding("symptoms", `symptom "${check.name}" already held before the fault, so the drill cannot attribute it to the fault: ${before.detail}`);
+        }
         const rec = await runCheck(check, ctx, 30);
         journal.symptoms.push(rec);
         bus.emit({ type: "check", check: rec });

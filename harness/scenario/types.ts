@@ -13,6 +13,12 @@ export interface HttpCheck {
   /** Dot path into the JSON body -> expected value. */
   json?: Record<string, unknown>;
   bodyContains?: string;
+  /**
+   * A symptom of the service being down instead of an answer: "refused" holds only when
+   * the connection is refused; "unavailable" also when it resets, times out, or the
+   * answer is a 5xx or 404 (nothing serves the page).
+   */
+  down?: "refused" | "unavailable";
 }
 
 export interface Check {
@@ -37,6 +43,8 @@ export interface KnownFinding {
   summary: string;
   /** Only expected in these profiles (e.g. a stand-in's limit). */
   profiles?: ("upstream" | "airgapped")[];
+  /** A regular expression the finding's summary must match (a different failure in the same place is a new finding). */
+  match?: string;
   /** Happens in some runs only: acknowledged when seen, not a failure when absent. */
   intermittent?: boolean;
 }
@@ -48,6 +56,11 @@ export interface Detection {
   query?: string;
   expectExit?: number;
   expectOutput?: string;
+  /**
+   * The section has no Detection: watch its symptoms from outside the stack instead,
+   * from before the fault, and time when each appears (harness/drill/symptom-watch.ts).
+   */
+  watchSymptoms?: boolean;
   symptoms?: Check[];
 }
 
