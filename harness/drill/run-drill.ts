@@ -25,6 +25,7 @@ import { checkIntegrity, seedDocuments, type Seed } from "./seed.js";
 import { measureRecoveryPoint, takeRecoverySnapshot, type RecoverySnapshot } from "./recovery-point.js";
 import type { OperatorShellLike } from "./shell.js";
 import { detectBySymptoms, SymptomWatch } from "./symptom-watch.js";
+import { TargetsPageWatch } from "./targets-detection.js";
 
 export interface RunDrillOptions {
   drill: Drill;
@@ -70,6 +71,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   let seed: Seed | undefined;
   let snapshot: RecoverySnapshot | undefined;
   let watch: SymptomWatch | undefined;
+  let targetsPage: TargetsPageWatch | undefined;
   let aborted = false;
 
   const expectedFindings = () => (drill.knownFindings ?? []).filter((k) => !k.profiles || (journal.profile !== undefined && k.profiles.includes(journal.profile as "upstream" | "airgapped")));
@@ -196,6 +198,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       rec.detail = `${rec.detail ?? ""}; backup of ${snapshot.lastBackupAt} holds them; ${snapshot.ids.length} rows before the fault`;
     }
     if (drill.detection.watchSymptoms && drill.detection.symptoms?.length) watch = await SymptomWatch.baseline(drill.detection.symptoms, ctx);
+    const page = drill.detection.targetsPage;
+    if (page) targetsPage = await TargetsPageWatch.baseline(s, { job: page.job, path: page.path ?? "/prometheus/targets" });
     return "passed";
   }));
 
@@ -224,6 +228,16 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         const d = await detectBySymptoms(watch, ctx, injectedAt, seconds(drill.timeouts?.detect, 60) * 1000);
         journal.detection.symptomWatch = d.sightings;
         for (const f of d.findings) finding("detect", f);
+        rec.detail = d.detail;
+        return d.status;
+      }
+      if (targetsPage) {
+        const d = await targetsPage.detect(injectedAt, seconds(drill.timeouts?.detect, 60) * 1000, t?.scrapeIntervalSeconds ?? 5);
+        journal.detection.query = `${drill.detection.targetsPage?.path ?? "/prometheus/targets"} shows ${drill.detection.targetsPage?.job} DOWN or UNKNOWN`;
+        journal.detection.lowerBoundSeconds = d.boundSeconds;
+        journal.detection.firedAt = d.firedAt;
+        journal.detection.secondsToDetect = d.secondsToDetect;
+        for (const f of d.findings) finding(f.phase, f.summary);
         rec.detail = d.detail;
         return d.status;
       }
@@ -321,8 +335,11 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         bus.emit({ type: "step-end", step: rec });
         if (rec.result === "failed") {
           failed = true;
-          // The last line the step printed on stderr, unless it is curl's progress meter.
-          const said = (rec.stderr ?? "").split(/[\r\n]+/).map((l) => l.trim()).filter((l) => l && !/^[\d\s.:kMG%-]+$/.test(l)).pop() ?? "";
+          // The last line the step printed on stderr, unless it is curl's progress meter
+          // (then stdout's: an error relayed through `docker exec` arrives there).
+          const lastLine = (text: string | undefined) =>
+            (text ?? "").split(/[\r\n]+/).map((l) => l.trim()).filter((l) => l && !/^[\d\s.:kMG%-]+$/.test(l) && !/^(% Total|Dload\s+Upload)/.test(l)).pop();
+          const said = lastLine(rec.stderr) ?? lastLine(rec.stdout) ?? "";
           finding("runbook", `step ${step.id} (${step.title}) failed: ${rec.failures?.join("; ") ?? `exit ${rec.exitCode}`}${said ? ` — it said: ${said}` : ""}`, step.id);
         }
       }

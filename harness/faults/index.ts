@@ -9,6 +9,8 @@ import { toxic } from "./toxic.js";
 import { scrapeBreak } from "./scrape.js";
 import { sesDeny } from "./ses.js";
 import { stackKill } from "./stack-kill.js";
+import { prometheusConfig } from "./prometheus-config.js";
+import { portBlock } from "./port-block.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -25,6 +27,8 @@ export const faults: Record<string, Fault> = {
   "scrape-break": scrapeBreak,
   "ses-deny": sesDeny,
   "stack-kill": stackKill,
+  "prometheus-config": prometheusConfig,
+  "port-block": portBlock,
 };
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";

@@ -61,6 +61,8 @@ export interface Detection {
    * from before the fault, and time when each appears (harness/drill/symptom-watch.ts).
    */
   watchSymptoms?: boolean;
+  /** A Detection that says "visit the targets page": read it through Caddy, timed (targets-detection.ts). */
+  targetsPage?: { job: string; path?: string };
   symptoms?: Check[];
 }
 
