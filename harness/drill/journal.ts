@@ -84,7 +84,7 @@ export interface Journal {
   profileReason?: string;
   runbook: { file: string; section: number; title?: string; revision: string };
   scenarioSource: string;
-  fault?: { kind: string; params: Record<string, unknown>; injectedAt?: string; revertedAt?: string; detail?: string };
+  fault?: { kind: string; params: Record<string, unknown>; injectedAt?: string; revertedAt?: string; detail?: string; observations?: string[] };
   timing?: { scrapeIntervalSeconds: number; evaluationIntervalSeconds: number; alertForSeconds: number; productionAlertFor?: string };
   phases: PhaseRecord[];
   detection: {

@@ -142,7 +142,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   };
   const up = await phase("stack-up", async (rec) => {
     const t0 = Date.now();
-    stack = await new DrillStack({ profile, log, prometheusTiming: timing }).up();
+    stack = await new DrillStack({ profile, log, prometheusTiming: timing, scenario: drill.stack }).up();
     const r = stack.report;
     journal.bringUpSeconds = (Date.now() - t0) / 1000;
     journal.implementations = r.services;
@@ -402,6 +402,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       return undefined;
     });
   }
+
+  if (fault?.observations && journal.fault) journal.fault.observations = fault.observations();
 
   // Declared findings that did not happen: the runbook (or the stack) changed.
   for (const k of expectedFindings()) {

@@ -11,6 +11,7 @@ import { sesDeny } from "./ses.js";
 import { stackKill } from "./stack-kill.js";
 import { prometheusConfig } from "./prometheus-config.js";
 import { portBlock } from "./port-block.js";
+import { memoryLeak } from "./memory-leak.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -29,6 +30,7 @@ export const faults: Record<string, Fault> = {
   "stack-kill": stackKill,
   "prometheus-config": prometheusConfig,
   "port-block": portBlock,
+  "memory-leak": memoryLeak,
 };
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";

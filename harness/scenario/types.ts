@@ -88,6 +88,17 @@ export interface ScenarioFile extends ScenarioBody {
   seed?: { documents?: number };
   timing?: { scrapeInterval?: string; evaluationInterval?: string; alertFor?: string };
   variants?: (Partial<ScenarioBody> & { name: string; description?: string })[];
+  /** How the drill's stack differs from production for this scenario (stated in its report). */
+  stack?: ScenarioStack;
+}
+
+export interface ScenarioStack {
+  /** Drill-only environment per service (e.g. the switch of the app's leak endpoint). */
+  environment?: Record<string, Record<string, string>>;
+  /** Memory limit per service, in MiB. */
+  memoryLimitsMb?: Record<string, number>;
+  /** node-exporter's /proc/meminfo shows this service's memory cgroup as the host's memory (harness/stack/memory-view.ts). */
+  hostMemoryFrom?: string;
 }
 
 /** One runnable drill: a scenario, or one variant of it, with the variant applied. */
