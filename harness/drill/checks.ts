@@ -18,16 +18,37 @@ function dig(value: unknown, path: string): unknown {
   return path.split(".").reduce<unknown>((v, key) => (v && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined), value);
 }
 
-/** One attempt: undefined when the check holds, else what was seen instead. */
-async function attempt(check: Check, ctx: CheckContext): Promise<{ ok: boolean; detail: string }> {
+/** The error code under a failed fetch (undici puts the socket's error in `cause`). */
+function connectError(err: unknown): string {
+  const cause = err instanceof Error ? (err.cause as { code?: string; name?: string } | undefined) : undefined;
+  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return "ETIMEDOUT";
+  return cause?.code ?? cause?.name ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** One attempt: whether the check holds, and what was seen. */
+export async function probeOnce(check: Check, ctx: CheckContext): Promise<{ ok: boolean; detail: string }> {
   const { stack } = ctx;
   if (check.http) {
     const h = check.http;
-    const res = await fetch(stack.url(h.service, h.port, h.path), {
-      method: h.method ?? "GET",
-      redirect: "manual",
-      signal: AbortSignal.timeout(10_000),
-    });
+    const target = `${h.method ?? "GET"} ${h.path} (${h.service}:${h.port})`;
+    let res: Response;
+    try {
+      res = await fetch(stack.url(h.service, h.port, h.path), {
+        method: h.method ?? "GET",
+        redirect: "manual",
+        signal: AbortSignal.timeout(h.down ? 5_000 : 10_000),
+      });
+    } catch (err) {
+      if (!h.down) throw err;
+      const code = connectError(err);
+      const ok = h.down === "unavailable" || code === "ECONNREFUSED";
+      return { ok, detail: `${target} -> no answer: ${code}${ok ? "" : ", expected ECONNREFUSED"}` };
+    }
+    if (h.down) {
+      const body = (await res.text()).slice(0, 120).replace(/\s+/g, " ");
+      const ok = h.down === "unavailable" && (res.status >= 500 || res.status === 404);
+      return { ok, detail: `${target} -> ${res.status} ${body}${ok ? "" : `, expected ${h.down === "refused" ? "the connection refused" : "no answer, a 5xx or a 404"}`}` };
+    }
     const body = h.method === "HEAD" ? "" : await res.text();
     const wanted = h.status === undefined ? undefined : Array.isArray(h.status) ? h.status : [h.status];
     const problems: string[] = [];
@@ -86,7 +107,7 @@ export async function runCheck(check: Check, ctx: CheckContext, defaultSeconds: 
   try {
     await pollUntil(check.name, seconds(check.within, defaultSeconds) * 1000, 1000, async () => {
       try {
-        last = await attempt(check, ctx);
+        last = await probeOnce(check, ctx);
       } catch (err) {
         last = { ok: false, detail: err instanceof Error ? err.message : String(err) };
       }

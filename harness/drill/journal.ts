@@ -48,6 +48,17 @@ export interface StepRecord {
   httpErrors?: string[];
 }
 
+export interface SymptomSighting {
+  check: string;
+  /** What one probe saw before the fault. */
+  baseline: string;
+  heldBeforeFault: boolean;
+  appearedAt?: string;
+  secondsAfterFault?: number;
+  /** What the last probe saw. */
+  detail: string;
+}
+
 export interface CheckRecord {
   check: string;
   passed: boolean;
@@ -92,7 +103,7 @@ export interface Journal {
   profileReason?: string;
   runbook: { file: string; section: number; title?: string; revision: string };
   scenarioSource: string;
-  fault?: { kind: string; params: Record<string, unknown>; injectedAt?: string; revertedAt?: string; detail?: string };
+  fault?: { kind: string; params: Record<string, unknown>; injectedAt?: string; revertedAt?: string; detail?: string; observations?: string[] };
   timing?: { scrapeIntervalSeconds: number; evaluationIntervalSeconds: number; alertForSeconds: number; productionAlertFor?: string };
   phases: PhaseRecord[];
   detection: {
@@ -105,6 +116,8 @@ export interface Journal {
     inactiveBeforeFault?: boolean;
     /** The query's values around the fault, sampled from Prometheus before teardown (report.html draws them). */
     range?: DetectionRange;
+    /** A section without Detection: its symptoms watched from outside the stack (symptom-watch.ts). */
+    symptomWatch?: SymptomSighting[];
   };
   notification?: { receiver: string; deliveredAt?: string; secondsToNotify?: number };
   symptoms: CheckRecord[];

@@ -26,6 +26,8 @@ import { checkIntegrity, seedDocuments, type Seed } from "./seed.js";
 import { measureRecoveryPoint, takeRecoverySnapshot, type RecoverySnapshot } from "./recovery-point.js";
 import type { OperatorShellLike } from "./shell.js";
 import { acknowledge } from "./findings.js";
+import { detectBySymptoms, SymptomWatch } from "./symptom-watch.js";
+import { TargetsPageWatch } from "./targets-detection.js";
 
 export interface RunDrillOptions {
   drill: Drill;
@@ -72,6 +74,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   let fault: AppliedFault | undefined;
   let seed: Seed | undefined;
   let snapshot: RecoverySnapshot | undefined;
+  let watch: SymptomWatch | undefined;
+  let targetsPage: TargetsPageWatch | undefined;
   let aborted = false;
 
   const expectedFindings = () => (drill.knownFindings ?? []).filter((k) => !k.profiles || (journal.profile !== undefined && k.profiles.includes(journal.profile as "upstream" | "airgapped")));
@@ -140,7 +144,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   };
   const up = await phase("stack-up", async (rec) => {
     const t0 = Date.now();
-    stack = await new DrillStack({ profile, log, prometheusTiming: timing }).up();
+    stack = await new DrillStack({ profile, log, prometheusTiming: timing, scenario: drill.stack }).up();
     opts.onSecrets?.(stack.secrets.redactions.map((x) => x.value));
     const r = stack.report;
     journal.bringUpSeconds = (Date.now() - t0) / 1000;
@@ -196,6 +200,9 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       snapshot = await takeRecoverySnapshot(s, seed?.writtenAt);
       rec.detail = `${rec.detail ?? ""}; backup of ${snapshot.lastBackupAt} holds them; ${snapshot.ids.length} rows before the fault`;
     }
+    if (drill.detection.watchSymptoms && drill.detection.symptoms?.length) watch = await SymptomWatch.baseline(drill.detection.symptoms, ctx);
+    const page = drill.detection.targetsPage;
+    if (page) targetsPage = await TargetsPageWatch.baseline(s, { job: page.job, path: page.path ?? "/prometheus/targets" });
     return "passed";
   }));
 
@@ -220,6 +227,23 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
 
     // --- detect: the runbook's own detection.
     await phase("detect", async (rec) => {
+      if (watch) {
+        const d = await detectBySymptoms(watch, ctx, injectedAt, seconds(drill.timeouts?.detect, 60) * 1000);
+        journal.detection.symptomWatch = d.sightings;
+        for (const f of d.findings) finding("detect", f);
+        rec.detail = d.detail;
+        return d.status;
+      }
+      if (targetsPage) {
+        const d = await targetsPage.detect(injectedAt, seconds(drill.timeouts?.detect, 60) * 1000, t?.scrapeIntervalSeconds ?? 5);
+        journal.detection.query = `${drill.detection.targetsPage?.path ?? "/prometheus/targets"} shows ${drill.detection.targetsPage?.job} DOWN or UNKNOWN`;
+        journal.detection.lowerBoundSeconds = d.boundSeconds;
+        journal.detection.firedAt = d.firedAt;
+        journal.detection.secondsToDetect = d.secondsToDetect;
+        for (const f of d.findings) finding(f.phase, f.summary);
+        rec.detail = d.detail;
+        return d.status;
+      }
       if (alertName) {
         journal.detection.alert = alertName;
         journal.detection.query = alertExpr;
@@ -289,6 +313,11 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       if (!drill.detection.symptoms?.length) return "skipped";
       let failed = false;
       for (const check of drill.detection.symptoms) {
+        const before = watch?.before(check.name);
+        if (before?.ok) {
+          failed = true;
+          finding("symptoms", `symptom "${check.name}" already held before the fault, so the drill cannot attribute it to the fault: ${before.detail}`);
+        }
         const rec = await runCheck(check, ctx, 30);
         journal.symptoms.push(rec);
         bus.emit({ type: "check", check: rec });
@@ -309,8 +338,11 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         bus.emit({ type: "step-end", step: rec });
         if (rec.result === "failed") {
           failed = true;
-          // The last line the step printed on stderr, unless it is curl's progress meter.
-          const said = (rec.stderr ?? "").split(/[\r\n]+/).map((l) => l.trim()).filter((l) => l && !/^[\d\s.:kMG%-]+$/.test(l)).pop() ?? "";
+          // The last line the step printed on stderr, unless it is curl's progress meter
+          // (then stdout's: an error relayed through `docker exec` arrives there).
+          const lastLine = (text: string | undefined) =>
+            (text ?? "").split(/[\r\n]+/).map((l) => l.trim()).filter((l) => l && !/^[\d\s.:kMG%-]+$/.test(l) && !/^(% Total|Dload\s+Upload)/.test(l)).pop();
+          const said = lastLine(rec.stderr) ?? lastLine(rec.stdout) ?? "";
           const http = rec.httpStatus?.length ? `; HTTP answers: ${rec.httpStatus.join(", ")}` : "";
           finding("runbook", `step ${step.id} (${step.title}) failed: ${rec.failures?.join("; ") ?? `exit ${rec.exitCode}`}${http}${said ? ` — it said: ${said}` : ""}`, step.id);
         }
@@ -374,6 +406,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       return undefined;
     });
   }
+
+  if (fault?.observations && journal.fault) journal.fault.observations = fault.observations();
 
   // Declared findings that did not happen: the runbook (or the stack) changed.
   for (const k of expectedFindings()) {

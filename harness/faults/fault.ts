@@ -12,6 +12,8 @@ export interface AppliedFault {
   /** What was done, in words for the report. */
   detail: string;
   revert(): Promise<void>;
+  /** What the fault saw happen after it was applied (e.g. the kernel's OOM kill), for the journal. */
+  observations?(): string[];
 }
 
 export type Fault = (ctx: FaultContext, params: Record<string, unknown>) => Promise<AppliedFault>;

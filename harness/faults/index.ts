@@ -8,6 +8,10 @@ import { bucketDelete } from "./bucket.js";
 import { toxic } from "./toxic.js";
 import { scrapeBreak } from "./scrape.js";
 import { sesDeny } from "./ses.js";
+import { stackKill } from "./stack-kill.js";
+import { prometheusConfig } from "./prometheus-config.js";
+import { portBlock } from "./port-block.js";
+import { memoryLeak } from "./memory-leak.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -23,6 +27,10 @@ export const faults: Record<string, Fault> = {
   toxic,
   "scrape-break": scrapeBreak,
   "ses-deny": sesDeny,
+  "stack-kill": stackKill,
+  "prometheus-config": prometheusConfig,
+  "port-block": portBlock,
+  "memory-leak": memoryLeak,
 };
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";

@@ -67,6 +67,11 @@ export function renderMarkdown(j: Journal): string {
   out.push(j.detection.query ? fence(j.detection.query) : "No machine-checkable detection in this section.", "");
   if (j.detection.inactiveBeforeFault !== undefined) out.push(`Inactive before the fault: ${j.detection.inactiveBeforeFault ? "yes" : "NO"}.`, "");
   for (const c of j.symptoms) out.push(`- symptom ${c.passed ? "observed" : "NOT observed"}: ${c.check} — ${c.detail}`);
+  for (const w of j.detection.symptomWatch ?? []) {
+    const when = w.heldBeforeFault ? "already held before the fault" : w.secondsAfterFault !== undefined ? `seen ${w.secondsAfterFault.toFixed(1)} s after the fault` : "not seen";
+    out.push(`- watched from outside the stack: ${w.check} — ${when} (${w.detail})`);
+  }
+  for (const o of j.fault?.observations ?? []) out.push(`- seen by the fault after injection: ${o}`);
   out.push("");
 
   out.push("## Runbook steps", "");

@@ -13,6 +13,12 @@ export interface HttpCheck {
   /** Dot path into the JSON body -> expected value. */
   json?: Record<string, unknown>;
   bodyContains?: string;
+  /**
+   * A symptom of the service being down instead of an answer: "refused" holds only when
+   * the connection is refused; "unavailable" also when it resets, times out, or the
+   * answer is a 5xx or 404 (nothing serves the page).
+   */
+  down?: "refused" | "unavailable";
 }
 
 export interface Check {
@@ -55,6 +61,13 @@ export interface Detection {
   query?: string;
   expectExit?: number;
   expectOutput?: string;
+  /**
+   * The section has no Detection: watch its symptoms from outside the stack instead,
+   * from before the fault, and time when each appears (harness/drill/symptom-watch.ts).
+   */
+  watchSymptoms?: boolean;
+  /** A Detection that says "visit the targets page": read it through Caddy, timed (targets-detection.ts). */
+  targetsPage?: { job: string; path?: string };
   symptoms?: Check[];
 }
 
@@ -80,6 +93,17 @@ export interface ScenarioFile extends ScenarioBody {
   seed?: { documents?: number };
   timing?: { scrapeInterval?: string; evaluationInterval?: string; alertFor?: string };
   variants?: (Partial<ScenarioBody> & { name: string; description?: string })[];
+  /** How the drill's stack differs from production for this scenario (stated in its report). */
+  stack?: ScenarioStack;
+}
+
+export interface ScenarioStack {
+  /** Drill-only environment per service (e.g. the switch of the app's leak endpoint). */
+  environment?: Record<string, Record<string, string>>;
+  /** Memory limit per service, in MiB. */
+  memoryLimitsMb?: Record<string, number>;
+  /** node-exporter's /proc/meminfo shows this service's memory cgroup as the host's memory (harness/stack/memory-view.ts). */
+  hostMemoryFrom?: string;
 }
 
 /** One runnable drill: a scenario, or one variant of it, with the variant applied. */

@@ -77,6 +77,10 @@ export interface DeriveOptions {
   mountOverrides?: Record<string, string>;
   /** Drill-only environment per service (e.g. a local SES endpoint), stated in reports. */
   environmentOverrides?: Record<string, Record<string, string>>;
+  /** Drill-only bind mounts per service, `source:target[:mode]`, sources under the drill's state dir. */
+  extraMounts?: Record<string, string[]>;
+  /** Memory limit per service in MiB, swap included (the kernel's OOM killer acts at it). */
+  memoryLimitsMb?: Record<string, number>;
 }
 
 /** The port a service listens on inside its container, from "8080:8080" or "127.0.0.1:9090:9090". */
@@ -115,6 +119,13 @@ export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): Comp
     if (svc.volumes) out.volumes = svc.volumes.map((v) => rewriteMount(v, opts));
     const envOverride = opts.environmentOverrides?.[name];
     if (envOverride) out.environment = { ...(svc.environment ?? {}), ...envOverride };
+    const mounts = opts.extraMounts?.[name];
+    if (mounts) out.volumes = [...(out.volumes ?? []), ...mounts.map((m) => rewriteMount(m, opts))];
+    const limit = opts.memoryLimitsMb?.[name];
+    if (limit !== undefined) {
+      out.mem_limit = `${limit}m`;
+      out.memswap_limit = `${limit}m`;
+    }
     // Sharing the host's PID namespace would let a drill see (and signal) host processes.
     if (out.pid === "host") delete out.pid;
     // A start period: on a loaded machine a service may take longer than interval x

@@ -22,6 +22,8 @@ import { generateSecrets, type DrillSecrets } from "./secrets.js";
 import { describeFailure, listDrillResources, removeProjectResources, sweepLeftovers, type ProjectResources } from "./leftovers.js";
 import { guardTeardown, releaseTeardown } from "./teardown-guard.js";
 import { PrometheusClient, pollUntil, waitForAllTargetsUp } from "../detect/prometheus.js";
+import type { ScenarioStack } from "../scenario/types.js";
+import { MemoryView } from "./memory-view.js";
 
 // testcontainers' Ryuk reaper image cannot be pulled here; teardown is ours (see
 // teardown-guard.ts and leftovers.ts).
@@ -43,6 +45,8 @@ export interface DrillStackOptions {
   prometheusTiming?: PrometheusTiming;
   /** How long to wait for every container healthy and every target up. */
   healthTimeoutMs?: number;
+  /** A scenario's own changes to the stack (environment, memory limits, the host-memory view). */
+  scenario?: ScenarioStack;
 }
 
 export interface ServiceImplementation {
@@ -149,6 +153,9 @@ export class DrillStack {
     for (const d of prometheus?.droppedJobs ?? []) log(`stack: not scraping job ${d.job}: ${d.reason}`);
     const proxied = toxiproxyRoutes.filter((r) => served.has(r.service));
     const environmentOverrides = drillEnvironment(proxied.map((r) => r.service));
+    const scenario = this.opts.scenario ?? {};
+    for (const [service, env] of Object.entries(scenario.environment ?? {})) environmentOverrides[service] = { ...(environmentOverrides[service] ?? {}), ...env };
+    const memoryView = hostMemoryView(scenario, dir);
     const extraServices = {
       "alert-sink": alertSinkService(images["alert-sink"] ?? ""),
       toxiproxy: toxiproxyService(images.toxiproxy ?? "", writeToxiproxyConfig(join(dir, "toxiproxy"), proxied)),
@@ -175,6 +182,8 @@ export class DrillStack {
       ownerHost: hostname(),
       hostDiskSize: this.opts.hostDiskSize ?? "256m",
       hostDiskVolumes: ["app-logs"],
+      memoryLimitsMb: scenario.memoryLimitsMb,
+      extraMounts: memoryView ? { "node-exporter": [`${memoryView.file}:/proc/meminfo:ro`] } : undefined,
       mountOverrides: {
         ...(prometheus ? { "./config/prometheus": prometheus.dir } : {}),
         "./config/caddy/Caddyfile": copyCaddyfile(join(dir, "caddy")),
@@ -215,6 +224,10 @@ export class DrillStack {
     const t3 = Date.now();
 
     const stack = new StartedDrillStack(project, dir, started, docker, secrets);
+    if (memoryView && scenario.hostMemoryFrom) {
+      memoryView.follow(docker, stack.containerName(scenario.hostMemoryFrom));
+      stack.memoryView = memoryView;
+    }
     stack.composeEnv = { ...secrets.env, ...envImages };
     guardTeardown(project, () => stack.down(), log);
     try {
@@ -243,7 +256,7 @@ export class DrillStack {
       sweptLeftovers: swept,
       imageNotes: builder.notes,
       imagesBuilt: built,
-      services: await describeImplementations(docker, images, implementations),
+      services: declareMemoryView(await describeImplementations(docker, images, implementations), scenario),
       leftOut,
       prometheus,
       timings: { preflightMs: t1 - t0, imagesMs: t2 - t1, composeUpMs: t3 - t2, healthMs: t4 - t3, totalMs: t4 - t0 },
@@ -251,6 +264,34 @@ export class DrillStack {
     log(`stack: up in ${((t4 - t0) / 1000).toFixed(1)} s (compose ${((t3 - t2) / 1000).toFixed(1)} s, health ${((t4 - t3) / 1000).toFixed(1)} s)`);
     return stack;
   }
+}
+
+/** Every report names what stands in for the host's memory. */
+function declareMemoryView(services: ServiceImplementation[], scenario: ScenarioStack): ServiceImplementation[] {
+  const from = scenario.hostMemoryFrom;
+  if (!from) return services;
+  return services.map((s) =>
+    s.service === "node-exporter"
+      ? {
+          ...s,
+          standIn: true,
+          note:
+            `${s.note}; its /proc/meminfo is the drill's host-memory view, not the machine's: the memory cgroup of ${from} ` +
+            `(limit ${scenario.memoryLimitsMb?.[from]} MiB) stands in for the host's RAM (MemTotal = the limit, ` +
+            `MemAvailable = limit - (usage - inactive file cache)), refreshed every second from Docker's stats`,
+        }
+      : s,
+  );
+}
+
+/** The file node-exporter reads as /proc/meminfo when a scenario bounds the host's memory. */
+function hostMemoryView(scenario: ScenarioStack, dir: string): MemoryView | undefined {
+  const from = scenario.hostMemoryFrom;
+  if (!from) return undefined;
+  const limitMb = scenario.memoryLimitsMb?.[from];
+  if (!limitMb) throw new Error(`stack.hostMemoryFrom: ${from} needs a memory limit (stack.memoryLimitsMb.${from}) to stand for the host's RAM`);
+  mkdirSync(join(dir, "host-view"), { recursive: true });
+  return new MemoryView(join(dir, "host-view", "meminfo"), limitMb * 1024 * 1024);
 }
 
 const upstreamToxiproxy = "ghcr.io/shopify/toxiproxy:2.9.0";
@@ -393,6 +434,8 @@ export class StartedDrillStack {
   report!: BringUpReport;
   /** The variables compose interpolated at bring-up (secrets, image refs): what an operator's .env holds. */
   composeEnv: Record<string, string> = {};
+  /** Set when a scenario gives node-exporter a bounded host-memory view. */
+  memoryView?: MemoryView;
   private downed?: Promise<TeardownReport>;
 
   constructor(
@@ -436,6 +479,7 @@ export class StartedDrillStack {
    */
   down(): Promise<TeardownReport> {
     this.downed ??= (async () => {
+      this.memoryView?.stop();
       const started = Date.now();
       await forceRemove(this.docker, this.project, this.dir);
       const leftBehind = await listDrillResources(this.docker, this.project);

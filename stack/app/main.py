@@ -596,6 +596,13 @@ def _monitor_loop(interval: float):
             log.error("background health check failed", extra={"error": short_reason(exc)})
 
 
+# Drill-only: the high-memory drill's leak (drill_leak.py). Absent unless enabled.
+if os.environ.get("DRILL_MEMORY_LEAK") == "enabled":
+    import drill_leak
+
+    app.include_router(drill_leak.router)
+
+
 @app.on_event("startup")
 def on_startup():
     metrics.database_pool_size.set(settings.db_pool_size)
