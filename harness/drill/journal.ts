@@ -1,5 +1,7 @@
 // The evidence interface: journal.json, one per drill run. Every report is rendered
 // from it alone. Fields may grow; the ones here are the contract.
+import type { ShellDetectionProbe } from "../detect/shell-detection.js";
+import type { ContactSubmission } from "./contact.js";
 
 export type DrillStatus = "passed" | "failed" | "not-run";
 export type PhaseStatus = "passed" | "failed" | "skipped";
@@ -73,7 +75,9 @@ export interface Journal {
   profileReason?: string;
   runbook: { file: string; section: number; title?: string; revision: string };
   scenarioSource: string;
-  fault?: { kind: string; params: Record<string, unknown>; injectedAt?: string; revertedAt?: string; detail?: string };
+  fault?: { kind: string; params: Record<string, unknown>; injectedAt?: string; revertedAt?: string; detail?: string; revertedBy?: string };
+  /** What the drill did as a user while the fault was on, and what the app answered. */
+  duringFault?: { contact?: ContactSubmission };
   timing?: { scrapeIntervalSeconds: number; evaluationIntervalSeconds: number; alertForSeconds: number; productionAlertFor?: string };
   phases: PhaseRecord[];
   detection: {
@@ -84,6 +88,8 @@ export interface Journal {
     secondsToDetect?: number;
     lowerBoundSeconds?: number;
     inactiveBeforeFault?: boolean;
+    /** A bash Detection block run verbatim: what it printed before and during the fault. */
+    shell?: { baseline?: ShellDetectionProbe; during?: ShellDetectionProbe };
   };
   notification?: { receiver: string; deliveredAt?: string; secondsToNotify?: number };
   symptoms: CheckRecord[];

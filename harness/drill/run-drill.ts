@@ -10,7 +10,7 @@ import { loadRunbook } from "../runbook/load.js";
 import { allSteps, findSection } from "../runbook/parse.js";
 import { mergeAnnotations, overrideAnnotations } from "../runbook/annotations.js";
 import { checkExpectation, resolveSteps, type ResolvedStep } from "../runbook/resolve.js";
-import { DrillStack, type StartedDrillStack } from "../stack/drill-stack.js";
+import { DrillStack, drillSesEndpoint, type StartedDrillStack } from "../stack/drill-stack.js";
 import { chooseProfile } from "../stack/profile.js";
 import { implementationOf } from "../stack/catalog.js";
 import { redact } from "../stack/secrets.js";
@@ -24,6 +24,8 @@ import { runCheck } from "./checks.js";
 import { checkIntegrity, seedDocuments, type Seed } from "./seed.js";
 import { measureRecoveryPoint, takeRecoverySnapshot, type RecoverySnapshot } from "./recovery-point.js";
 import type { OperatorShellLike } from "./shell.js";
+import { detectByShell, probeShellDetection } from "../detect/shell-detection.js";
+import { submitContact } from "./contact.js";
 
 export interface RunDrillOptions {
   drill: Drill;
@@ -72,7 +74,9 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
 
   const expectedFindings = () => (drill.knownFindings ?? []).filter((k) => !k.profiles || (journal.profile !== undefined && k.profiles.includes(journal.profile as "upstream" | "airgapped")));
   const finding = (phase: PhaseName, summary: string, step?: string, canBeKnown = true) => {
-    const known = canBeKnown ? expectedFindings().find((k) => k.phase === phase && (k.step === undefined || k.step === step)) : undefined;
+    const known = canBeKnown
+      ? expectedFindings().find((k) => k.phase === phase && (k.step === undefined || k.step === step) && (k.match === undefined || new RegExp(k.match).test(summary)))
+      : undefined;
     const f: Finding = { id: known?.id ?? `${phase}${step ? `-${step}` : ""}-failed`, phase, step, summary, acknowledged: known !== undefined };
     journal.findings.push(f);
     bus.emit({ type: "finding", finding: f });
@@ -157,7 +161,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       loaded.annotations,
       overrideAnnotations(drill.overrides, { file: drill.source.split(":")[0] ?? drill.source, line: Number(drill.source.split(":")[1] ?? 1) }),
     );
-    const all = resolveSteps(loaded.runbook, annotations, { ...stack.secrets.env, SES_ENDPOINT_URL: "http://ses:4566" });
+    const all = resolveSteps(loaded.runbook, annotations, { ...stack.secrets.env, SES_ENDPOINT_URL: drillSesEndpoint });
     resolved = drill.steps.map((id) => all.find((s) => s.id === id)).filter((s): s is ResolvedStep => s !== undefined);
     rec.detail = `${r.services.length} services up in ${journal.bringUpSeconds.toFixed(1)} s (${profile.profile})`;
     return "passed";
@@ -187,6 +191,13 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       seed = await seedDocuments(s, drill.seed.documents);
       rec.detail = `${seed.documents.length} documents written (object, row, index entry each)`;
     }
+    if (drill.detection.runbookCommand) {
+      // What the runbook's command answers while nothing is wrong.
+      const b = await probeShellDetection(shell!, section?.detection ?? [], drill.detection.runbookCommand, seed?.documents.length ?? 0, "detection-baseline");
+      journal.detection.shell = { baseline: b };
+      if (b.fired) throw new Error(`the runbook's detection \`${b.command}\` shows the failure before any fault: ${b.verdict}`);
+      rec.detail = `${rec.detail ?? ""}; before the fault the runbook's detection ${b.verdict}`;
+    }
     if (drill.recoveryPoint) {
       snapshot = await takeRecoverySnapshot(s, seed?.writtenAt);
       rec.detail = `${rec.detail ?? ""}; backup of ${snapshot.lastBackupAt} holds them; ${snapshot.ids.length} rows before the fault`;
@@ -205,6 +216,11 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       journal.fault.injectedAt = new Date().toISOString();
       journal.fault.detail = fault.detail;
       rec.detail = fault.detail;
+      if (drill.duringFault?.contact) {
+        const c = await submitContact(s, drill.duringFault.contact);
+        journal.duringFault = { contact: c };
+        rec.detail += `; a contact form submitted during the fault got ${c.status} in ${c.seconds.toFixed(1)} s: ${JSON.stringify(c.answer).slice(0, 300)}`;
+      }
       return "passed";
     }));
   }
@@ -215,6 +231,9 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
 
     // --- detect: the runbook's own detection.
     await phase("detect", async (rec) => {
+      if (drill.detection.missingAlert) {
+        finding("detect", `no alert: section ${drill.runbook.section} has no Prometheus Detection, so nothing notifies on-call of this failure; ${drill.detection.missingAlert}`);
+      }
       if (alertName) {
         journal.detection.alert = alertName;
         journal.detection.query = alertExpr;
@@ -234,6 +253,19 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         journal.detection.firedAt = new Date().toISOString();
         journal.detection.secondsToDetect = since(injectedAt, journal.detection.firedAt);
         rec.detail = `${alertName} firing after ${journal.detection.secondsToDetect.toFixed(1)} s (the rule's bound, scrape + evaluation + for: ${journal.detection.lowerBoundSeconds} s)`;
+        return "passed";
+      }
+      if (drill.detection.runbookCommand) {
+        const p = await detectByShell(shell!, section?.detection ?? [], drill.detection.runbookCommand, seed?.documents.length ?? 0, seconds(drill.timeouts?.detect, 30) * 1000);
+        (journal.detection.shell ??= {}).during = p;
+        journal.detection.query = p.command;
+        rec.detail = `\`${p.command}\` -> exit ${p.exitCode}: ${p.verdict} (stdout: ${p.stdout.slice(-200) || "(nothing)"})`;
+        if (!p.fired) {
+          finding("detect", `the runbook's detection \`${p.command}\` did not show the failure: ${p.verdict}`);
+          return "failed";
+        }
+        journal.detection.firedAt = p.at;
+        journal.detection.secondsToDetect = since(injectedAt, p.at);
         return "passed";
       }
       if (drill.detection.query) {
@@ -311,6 +343,14 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       }
       return failed ? "failed" : "passed";
     });
+
+    // The section has no step that removes the cause: the drill does, and says so.
+    if (drill.revertFaultAfterSteps && fault) {
+      await fault.revert();
+      if (journal.fault) Object.assign(journal.fault, { revertedAt: new Date().toISOString(), revertedBy: "drill" });
+      log(`fault reverted by the drill: ${drill.revertFaultAfterSteps}`);
+      finding("recover", `the runbook's steps do not remove the cause; the drill reverted the fault: ${drill.revertFaultAfterSteps.trim()}`);
+    }
 
     // --- recover: availability back, the alert resolved.
     await phase("recover", async (rec) => {
