@@ -2,6 +2,7 @@
 // from it alone. Fields may grow; the ones here are the contract.
 import type { ShellDetectionProbe } from "../detect/shell-detection.js";
 import type { ContactSubmission } from "./contact.js";
+import type { LoadRecord } from "./load.js";
 
 export type DrillStatus = "passed" | "failed" | "not-run";
 export type PhaseStatus = "passed" | "failed" | "skipped";
@@ -78,6 +79,8 @@ export interface Journal {
   fault?: { kind: string; params: Record<string, unknown>; injectedAt?: string; revertedAt?: string; detail?: string; revertedBy?: string };
   /** What the drill did as a user while the fault was on, and what the app answered. */
   duringFault?: { contact?: ContactSubmission };
+  /** The drill's load generator: latency percentiles before, during and after the fault. */
+  load?: LoadRecord;
   timing?: { scrapeIntervalSeconds: number; evaluationIntervalSeconds: number; alertForSeconds: number; productionAlertFor?: string };
   phases: PhaseRecord[];
   detection: {

@@ -26,6 +26,7 @@ import { measureRecoveryPoint, takeRecoverySnapshot, type RecoverySnapshot } fro
 import type { OperatorShellLike } from "./shell.js";
 import { detectByShell, probeShellDetection } from "../detect/shell-detection.js";
 import { submitContact } from "./contact.js";
+import { DrillLoad, formatWindow } from "./load.js";
 
 export interface RunDrillOptions {
   drill: Drill;
@@ -71,6 +72,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   let seed: Seed | undefined;
   let snapshot: RecoverySnapshot | undefined;
   let aborted = false;
+  let load: DrillLoad | undefined;
 
   const expectedFindings = () => (drill.knownFindings ?? []).filter((k) => !k.profiles || (journal.profile !== undefined && k.profiles.includes(journal.profile as "upstream" | "airgapped")));
   const finding = (phase: PhaseName, summary: string, step?: string, canBeKnown = true) => {
@@ -198,6 +200,13 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       if (b.fired) throw new Error(`the runbook's detection \`${b.command}\` shows the failure before any fault: ${b.verdict}`);
       rec.detail = `${rec.detail ?? ""}; before the fault the runbook's detection ${b.verdict}`;
     }
+    if (drill.load) {
+      load = new DrillLoad(s, drill.load, journal.timing?.scrapeIntervalSeconds ?? 5);
+      journal.load = load.record;
+      const w = await load.begin();
+      log(`load: ${load.record.description}`);
+      rec.detail = `${rec.detail ?? ""}; load ${formatWindow(w)}`;
+    }
     if (drill.recoveryPoint) {
       snapshot = await takeRecoverySnapshot(s, seed?.writtenAt);
       rec.detail = `${rec.detail ?? ""}; backup of ${snapshot.lastBackupAt} holds them; ${snapshot.ids.length} rows before the fault`;
@@ -212,6 +221,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       if (!f) throw new Error(`${drill.source}: fault kind "${drill.fault.kind}" is not in the fault library (${Object.keys(faults).join(", ")})`);
       const { kind, ...params } = drill.fault;
       journal.fault = { kind, params };
+      load?.injected();
       fault = await f({ stack: s, log }, params);
       journal.fault.injectedAt = new Date().toISOString();
       journal.fault.detail = fault.detail;
@@ -384,6 +394,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       return failed ? "failed" : "passed";
     });
 
+    if (load && journal.recovery.recoveredAt) log(`load ${formatWindow(await load.recovered(Date.parse(journal.recovery.recoveredAt)))}`);
+
     // --- integrity: the seed data survived.
     await phase("integrity", async () => {
       const checks = drill.integrity ?? [];
@@ -400,6 +412,11 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       }
       return failed ? "failed" : "passed";
     });
+  }
+
+  if (load) {
+    const w = await load.finish().catch(() => undefined);
+    if (w) log(`load ${formatWindow(w)}`);
   }
 
   if (snapshot && stack && !aborted) {
@@ -457,6 +474,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         await fault.revert();
         if (journal.fault) journal.fault.revertedAt = new Date().toISOString();
       }
+      await load?.abort().catch(() => {});
       await shell?.close().catch(() => {});
       if (stack && !opts.keep) {
         const down = await stack.down();

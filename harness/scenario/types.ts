@@ -3,6 +3,7 @@
 import type { StepAnnotation } from "../runbook/annotations.js";
 import type { ShellDetectionSpec } from "../detect/shell-detection.js";
 import type { ContactSpec } from "../drill/contact.js";
+import type { DrillLoadSpec } from "../drill/load.js";
 
 export type Duration = number | string;
 
@@ -77,6 +78,8 @@ export interface ScenarioBody {
    * stack): the drill reverts the fault after the steps, says why, and records it.
    */
   revertFaultAfterSteps?: string;
+  /** A steady, bounded load through Caddy from the steady state to the end (harness/drill/load.ts). */
+  load?: DrillLoadSpec;
 }
 
 export interface ScenarioFile extends ScenarioBody {
