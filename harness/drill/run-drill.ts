@@ -354,12 +354,23 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       return failed ? "failed" : "passed";
     });
 
-    // The section has no step that removes the cause: the drill does, and says so.
+    // The section has no step that removes the cause: when the steps left the service
+    // unrecovered (one quick look at the recovery checks), the drill reverts the fault
+    // and says so; when they did recover it, nothing is reverted.
     if (drill.revertFaultAfterSteps && fault) {
-      await fault.revert();
-      if (journal.fault) Object.assign(journal.fault, { revertedAt: new Date().toISOString(), revertedBy: "drill" });
-      log(`fault reverted by the drill: ${drill.revertFaultAfterSteps}`);
-      finding("recover", `the runbook's steps do not remove the cause; the drill reverted the fault: ${drill.revertFaultAfterSteps.trim()}`);
+      const still = [];
+      for (const check of drill.recovery) {
+        const r = await runCheck({ ...check, within: 5 }, ctx, 5);
+        if (!r.passed) still.push(`"${check.name}": ${r.detail}`);
+      }
+      if (still.length === 0) {
+        log("the runbook's steps recovered the service; the fault stays in place");
+      } else {
+        await fault.revert();
+        if (journal.fault) Object.assign(journal.fault, { revertedAt: new Date().toISOString(), revertedBy: "drill" });
+        log(`fault reverted by the drill: ${drill.revertFaultAfterSteps}`);
+        finding("recover", `the runbook's steps do not remove the cause (after them, ${still.join("; ").slice(0, 600)}); the drill reverted the fault: ${drill.revertFaultAfterSteps.trim()}`);
+      }
     }
 
     // --- recover: availability back, the alert resolved.

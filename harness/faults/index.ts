@@ -8,6 +8,7 @@ import { bucketDelete } from "./bucket.js";
 import { toxic } from "./toxic.js";
 import { scrapeBreak } from "./scrape.js";
 import { sesDeny } from "./ses.js";
+import { slowQuery } from "./slow-query.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -23,6 +24,7 @@ export const faults: Record<string, Fault> = {
   toxic,
   "scrape-break": scrapeBreak,
   "ses-deny": sesDeny,
+  "slow-query": slowQuery,
 };
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";
