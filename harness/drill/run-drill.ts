@@ -206,6 +206,15 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       const w = await load.begin();
       log(`load: ${load.record.description}`);
       rec.detail = `${rec.detail ?? ""}; load ${formatWindow(w)}`;
+      // Under load the alert must still be quiet, or a "detection" would be the load's.
+      const state = alertName ? await alertState() : "inactive";
+      const holding = alertExpr ? await s.prometheus().query(alertExpr) : [];
+      if (state !== "inactive" || holding.length > 0) {
+        throw new Error(
+          `alert ${alertName} is ${state} and its expression holds for ${holding.length} series under the drill's load before any fault ` +
+            `(${formatWindow(w)}): the steady state is not steady`,
+        );
+      }
     }
     if (drill.recoveryPoint) {
       snapshot = await takeRecoverySnapshot(s, seed?.writtenAt);
@@ -405,7 +414,12 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       return failed ? "failed" : "passed";
     });
 
-    if (load && journal.recovery.recoveredAt) log(`load ${formatWindow(await load.recovered(Date.parse(journal.recovery.recoveredAt)))}`);
+    if (load && journal.recovery.recoveredAt) {
+      const w = formatWindow(await load.recovered(Date.parse(journal.recovery.recoveredAt)));
+      log(`load ${w}`);
+      const rec = journal.phases.find((p) => p.name === "recover");
+      if (rec) rec.detail = `${rec.detail ?? ""}; load ${w}`;
+    }
 
     // --- integrity: the seed data survived.
     await phase("integrity", async () => {
@@ -427,7 +441,11 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
 
   if (load) {
     const w = await load.finish().catch(() => undefined);
-    if (w) log(`load ${formatWindow(w)}`);
+    if (w) {
+      log(`load ${formatWindow(w)}`);
+      const rec = journal.phases.find((p) => p.name === "recover");
+      if (rec) rec.detail = `${rec.detail ?? ""}; load ${formatWindow(w)}`;
+    }
   }
 
   if (snapshot && stack && !aborted) {
