@@ -1,5 +1,8 @@
 // The evidence interface: journal.json, one per drill run. Every report is rendered
 // from it alone. Fields may grow; the ones here are the contract.
+import type { ShellDetectionProbe } from "../detect/shell-detection.js";
+import type { ContactSubmission } from "./contact.js";
+import type { LoadRecord } from "./load.js";
 
 export type DrillStatus = "passed" | "failed" | "not-run";
 export type PhaseStatus = "passed" | "failed" | "skipped";
@@ -103,7 +106,11 @@ export interface Journal {
   profileReason?: string;
   runbook: { file: string; section: number; title?: string; revision: string };
   scenarioSource: string;
-  fault?: { kind: string; params: Record<string, unknown>; injectedAt?: string; revertedAt?: string; detail?: string; observations?: string[] };
+  fault?: { kind: string; params: Record<string, unknown>; injectedAt?: string; revertedAt?: string; detail?: string; observations?: string[]; revertedBy?: string };
+  /** What the drill did as a user while the fault was on, and what the app answered. */
+  duringFault?: { contact?: ContactSubmission };
+  /** The drill's load generator: latency percentiles before, during and after the fault. */
+  load?: LoadRecord;
   timing?: { scrapeIntervalSeconds: number; evaluationIntervalSeconds: number; alertForSeconds: number; productionAlertFor?: string };
   phases: PhaseRecord[];
   detection: {
@@ -118,6 +125,8 @@ export interface Journal {
     range?: DetectionRange;
     /** A section without Detection: its symptoms watched from outside the stack (symptom-watch.ts). */
     symptomWatch?: SymptomSighting[];
+    /** A bash Detection block run verbatim: what it printed before and during the fault. */
+    shell?: { baseline?: ShellDetectionProbe; during?: ShellDetectionProbe };
   };
   notification?: { receiver: string; deliveredAt?: string; secondsToNotify?: number };
   symptoms: CheckRecord[];

@@ -10,7 +10,7 @@ import { loadRunbook } from "../runbook/load.js";
 import { allSteps, findSection } from "../runbook/parse.js";
 import { mergeAnnotations, overrideAnnotations } from "../runbook/annotations.js";
 import { checkExpectation, resolveSteps, type ResolvedStep } from "../runbook/resolve.js";
-import { DrillStack, type StartedDrillStack } from "../stack/drill-stack.js";
+import { DrillStack, drillSesEndpoint, type StartedDrillStack } from "../stack/drill-stack.js";
 import { chooseProfile } from "../stack/profile.js";
 import { implementationOf } from "../stack/catalog.js";
 import { redact } from "../stack/secrets.js";
@@ -28,6 +28,9 @@ import type { OperatorShellLike } from "./shell.js";
 import { acknowledge } from "./findings.js";
 import { detectBySymptoms, SymptomWatch } from "./symptom-watch.js";
 import { TargetsPageWatch } from "./targets-detection.js";
+import { detectByShell, probeShellDetection } from "../detect/shell-detection.js";
+import { submitContact } from "./contact.js";
+import { DrillLoad, formatWindow } from "./load.js";
 
 export interface RunDrillOptions {
   drill: Drill;
@@ -77,6 +80,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   let watch: SymptomWatch | undefined;
   let targetsPage: TargetsPageWatch | undefined;
   let aborted = false;
+  let load: DrillLoad | undefined;
 
   const expectedFindings = () => (drill.knownFindings ?? []).filter((k) => !k.profiles || (journal.profile !== undefined && k.profiles.includes(journal.profile as "upstream" | "airgapped")));
   const finding = (phase: PhaseName, summary: string, step?: string, canBeKnown = true) => {
@@ -166,7 +170,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       loaded.annotations,
       overrideAnnotations(drill.overrides, { file: drill.source.split(":")[0] ?? drill.source, line: Number(drill.source.split(":")[1] ?? 1) }),
     );
-    const all = resolveSteps(loaded.runbook, annotations, { ...stack.secrets.env, SES_ENDPOINT_URL: "http://ses:4566" });
+    const all = resolveSteps(loaded.runbook, annotations, { ...stack.secrets.env, SES_ENDPOINT_URL: drillSesEndpoint });
     resolved = drill.steps.map((id) => all.find((s) => s.id === id)).filter((s): s is ResolvedStep => s !== undefined);
     rec.detail = `${r.services.length} services up in ${journal.bringUpSeconds.toFixed(1)} s (${profile.profile})`;
     return "passed";
@@ -196,6 +200,29 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       seed = await seedDocuments(s, drill.seed.documents);
       rec.detail = `${seed.documents.length} documents written (object, row, index entry each)`;
     }
+    if (drill.detection.runbookCommand) {
+      // What the runbook's command answers while nothing is wrong.
+      const b = await probeShellDetection(shell!, section?.detection ?? [], drill.detection.runbookCommand, seed?.documents.length ?? 0, "detection-baseline");
+      journal.detection.shell = { baseline: b };
+      if (b.fired) throw new Error(`the runbook's detection \`${b.command}\` shows the failure before any fault: ${b.verdict}`);
+      rec.detail = `${rec.detail ?? ""}; before the fault the runbook's detection ${b.verdict}`;
+    }
+    if (drill.load) {
+      load = new DrillLoad(s, drill.load, journal.timing?.scrapeIntervalSeconds ?? 5);
+      journal.load = load.record;
+      const w = await load.begin();
+      log(`load: ${load.record.description}`);
+      rec.detail = `${rec.detail ?? ""}; load ${formatWindow(w)}`;
+      // Under load the alert must still be quiet, or a "detection" would be the load's.
+      const state = alertName ? await alertState() : "inactive";
+      const holding = alertExpr ? await s.prometheus().query(alertExpr) : [];
+      if (state !== "inactive" || holding.length > 0) {
+        throw new Error(
+          `alert ${alertName} is ${state} and its expression holds for ${holding.length} series under the drill's load before any fault ` +
+            `(${formatWindow(w)}): the steady state is not steady`,
+        );
+      }
+    }
     if (drill.recoveryPoint) {
       snapshot = await takeRecoverySnapshot(s, seed?.writtenAt);
       rec.detail = `${rec.detail ?? ""}; backup of ${snapshot.lastBackupAt} holds them; ${snapshot.ids.length} rows before the fault`;
@@ -213,10 +240,16 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       if (!f) throw new Error(`${drill.source}: fault kind "${drill.fault.kind}" is not in the fault library (${Object.keys(faults).join(", ")})`);
       const { kind, ...params } = drill.fault;
       journal.fault = { kind, params };
+      load?.injected();
       fault = await f({ stack: s, log }, params);
       journal.fault.injectedAt = new Date().toISOString();
       journal.fault.detail = fault.detail;
       rec.detail = fault.detail;
+      if (drill.duringFault?.contact) {
+        const c = await submitContact(s, drill.duringFault.contact);
+        journal.duringFault = { contact: c };
+        rec.detail += `; a contact form submitted during the fault got ${c.status} in ${c.seconds.toFixed(1)} s: ${JSON.stringify(c.answer).slice(0, 300)}`;
+      }
       return "passed";
     }));
   }
@@ -227,6 +260,9 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
 
     // --- detect: the runbook's own detection.
     await phase("detect", async (rec) => {
+      if (drill.detection.missingAlert) {
+        finding("detect", `no alert: section ${drill.runbook.section} has no Prometheus Detection, so nothing notifies on-call of this failure; ${drill.detection.missingAlert}`);
+      }
       if (watch) {
         const d = await detectBySymptoms(watch, ctx, injectedAt, seconds(drill.timeouts?.detect, 60) * 1000);
         journal.detection.symptomWatch = d.sightings;
@@ -263,6 +299,19 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         journal.detection.firedAt = new Date().toISOString();
         journal.detection.secondsToDetect = since(injectedAt, journal.detection.firedAt);
         rec.detail = `${alertName} firing after ${journal.detection.secondsToDetect.toFixed(1)} s (the rule's bound, scrape + evaluation + for: ${journal.detection.lowerBoundSeconds} s)`;
+        return "passed";
+      }
+      if (drill.detection.runbookCommand) {
+        const p = await detectByShell(shell!, section?.detection ?? [], drill.detection.runbookCommand, seed?.documents.length ?? 0, seconds(drill.timeouts?.detect, 30) * 1000);
+        (journal.detection.shell ??= {}).during = p;
+        journal.detection.query = p.command;
+        rec.detail = `\`${p.command}\` -> exit ${p.exitCode}: ${p.verdict} (stdout: ${p.stdout.slice(-200) || "(nothing)"})`;
+        if (!p.fired) {
+          finding("detect", `the runbook's detection \`${p.command}\` did not show the failure: ${p.verdict}`);
+          return "failed";
+        }
+        journal.detection.firedAt = p.at;
+        journal.detection.secondsToDetect = since(injectedAt, p.at);
         return "passed";
       }
       if (drill.detection.query) {
@@ -350,6 +399,25 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       return failed ? "failed" : "passed";
     });
 
+    // The section has no step that removes the cause: when the steps left the service
+    // unrecovered (one quick look at the recovery checks), the drill reverts the fault
+    // and says so; when they did recover it, nothing is reverted.
+    if (drill.revertFaultAfterSteps && fault) {
+      const still = [];
+      for (const check of drill.recovery) {
+        const r = await runCheck({ ...check, within: 5 }, ctx, 5);
+        if (!r.passed) still.push(`"${check.name}": ${r.detail}`);
+      }
+      if (still.length === 0) {
+        log("the runbook's steps recovered the service; the fault stays in place");
+      } else {
+        await fault.revert();
+        if (journal.fault) Object.assign(journal.fault, { revertedAt: new Date().toISOString(), revertedBy: "drill" });
+        log(`fault reverted by the drill: ${drill.revertFaultAfterSteps}`);
+        finding("recover", `the runbook's steps do not remove the cause (after them, ${still.join("; ").slice(0, 600)}); the drill reverted the fault: ${drill.revertFaultAfterSteps.trim()}`);
+      }
+    }
+
     // --- recover: availability back, the alert resolved.
     await phase("recover", async (rec) => {
       let failed = false;
@@ -382,6 +450,13 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       return failed ? "failed" : "passed";
     });
 
+    if (load && journal.recovery.recoveredAt) {
+      const w = formatWindow(await load.recovered(Date.parse(journal.recovery.recoveredAt)));
+      log(`load ${w}`);
+      const rec = journal.phases.find((p) => p.name === "recover");
+      if (rec) rec.detail = `${rec.detail ?? ""}; load ${w}`;
+    }
+
     // --- integrity: the seed data survived.
     await phase("integrity", async () => {
       const checks = drill.integrity ?? [];
@@ -398,6 +473,15 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       }
       return failed ? "failed" : "passed";
     });
+  }
+
+  if (load) {
+    const w = await load.finish().catch(() => undefined);
+    if (w) {
+      log(`load ${formatWindow(w)}`);
+      const rec = journal.phases.find((p) => p.name === "recover");
+      if (rec) rec.detail = `${rec.detail ?? ""}; load ${formatWindow(w)}`;
+    }
   }
 
   if (snapshot && stack && !aborted) {
@@ -467,6 +551,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         await fault.revert();
         if (journal.fault) journal.fault.revertedAt = new Date().toISOString();
       }
+      await load?.abort().catch(() => {});
       await shell?.close().catch(() => {});
       if (stack && !opts.keep) {
         const down = await stack.down();

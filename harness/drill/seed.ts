@@ -78,6 +78,7 @@ export async function checkIntegrity(stack: StartedDrillStack, seed: Seed, which
         detail: `${seed.documents.length - bad.length}/${seed.documents.length} seeded objects download with the same bytes${bad.length ? `; ${bad.join("; ")}` : ""}`,
       };
     }
+    if (which === "search-index-documents") return await searchIndexListsSeed(stack, seed);
     // search-index: the index lists exactly the seeded documents that are still in the
     // database, by id; compared with the seed, not only with the database (0 = 0 after
     // both are lost is no pass).
@@ -102,4 +103,37 @@ export async function checkIntegrity(stack: StartedDrillStack, seed: Seed, which
   } catch (err) {
     return { passed: false, detail: `could not check: ${err instanceof Error ? err.message : String(err)}` };
   }
+}
+
+/**
+ * The index lists exactly the seeded documents (no more, no fewer), and a user's search
+ * through the app finds a known one by a term only it has (its sha256).
+ */
+async function searchIndexListsSeed(stack: StartedDrillStack, seed: Seed): Promise<{ passed: boolean; detail: string }> {
+  const res = await fetch(stack.url("meilisearch", 7700, "/indexes/documents/documents?limit=1000&fields=id"), {
+    headers: { authorization: `Bearer ${stack.secrets.env.MEILI_MASTER_KEY}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (res.status !== 200) return { passed: false, detail: `GET /indexes/documents/documents answered ${res.status}: ${(await res.text()).slice(0, 200)}` };
+  const listed = new Set(((await res.json()) as { results?: { id: string }[] }).results?.map((d) => String(d.id)) ?? []);
+  const seeded = seed.documents.map((d) => d.id);
+  const missing = seeded.filter((id) => !listed.has(id));
+  const extra = [...listed].filter((id) => !seeded.includes(id));
+  const known = seed.documents[0];
+  let found = "no seeded document to search for";
+  let searchOk = known === undefined;
+  if (known) {
+    const r = await fetch(stack.url("caddy", 8080, `/api/search?q=${known.sha256}`), { signal: AbortSignal.timeout(10_000) });
+    const body = (await r.json().catch(() => ({}))) as { hits?: { id?: string }[] };
+    const ids = body.hits?.map((h) => String(h.id)) ?? [];
+    searchOk = r.status === 200 && ids.includes(known.id);
+    found = `GET /api/search?q=<sha256 of ${known.filename}> -> ${r.status}, ${ids.length} hit(s)${searchOk ? `, ${known.filename} among them` : `, ${known.filename} not among them`}`;
+  }
+  const passed = missing.length === 0 && extra.length === 0 && searchOk;
+  return {
+    passed,
+    detail:
+      `the index lists ${listed.size} documents, ${seeded.length - missing.length}/${seeded.length} of them seeded` +
+      `${missing.length ? `; missing ${missing.join(", ")}` : ""}${extra.length ? `; not seeded: ${extra.join(", ")}` : ""}; ${found}`,
+  };
 }

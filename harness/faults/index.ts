@@ -12,6 +12,7 @@ import { stackKill } from "./stack-kill.js";
 import { prometheusConfig } from "./prometheus-config.js";
 import { portBlock } from "./port-block.js";
 import { memoryLeak } from "./memory-leak.js";
+import { slowQuery } from "./slow-query.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -31,6 +32,7 @@ export const faults: Record<string, Fault> = {
   "prometheus-config": prometheusConfig,
   "port-block": portBlock,
   "memory-leak": memoryLeak,
+  "slow-query": slowQuery,
 };
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";

@@ -1,6 +1,9 @@
 // The scenario file's shape (scenarios/scenario.schema.json is the checked contract;
 // these types mirror it for the engine).
 import type { StepAnnotation } from "../runbook/annotations.js";
+import type { ShellDetectionSpec } from "../detect/shell-detection.js";
+import type { ContactSpec } from "../drill/contact.js";
+import type { DrillLoadSpec } from "../drill/load.js";
 
 export type Duration = number | string;
 
@@ -50,11 +53,13 @@ export interface KnownFinding {
   mechanism?: string;
   /** Only expected in these profiles (e.g. a stand-in's limit). */
   profiles?: ("upstream" | "airgapped")[];
+  /** Regex the finding's summary must match (several findings in one phase and step). */
+  match?: string;
   /** Happens in some runs only: acknowledged when seen, not a failure when absent. */
   intermittent?: boolean;
 }
 
-export type IntegrityCheck = "documents-rows" | "documents-objects" | "search-index";
+export type IntegrityCheck = "documents-rows" | "documents-objects" | "search-index" | "search-index-documents";
 
 export interface Detection {
   alert?: string;
@@ -68,6 +73,10 @@ export interface Detection {
   watchSymptoms?: boolean;
   /** A Detection that says "visit the targets page": read it through Caddy, timed (targets-detection.ts). */
   targetsPage?: { job: string; path?: string };
+  /** Run the section's bash Detection block verbatim and compare the count it prints. */
+  runbookCommand?: ShellDetectionSpec;
+  /** The section has no alert rule: record that as a finding, saying what should alert. */
+  missingAlert?: string;
   symptoms?: Check[];
 }
 
@@ -82,6 +91,15 @@ export interface ScenarioBody {
   /** Measure the recovery point against the backup job (postgres-backup). */
   recoveryPoint?: boolean;
   timeouts?: { detect?: Duration; recover?: Duration; step?: Duration };
+  /** What users do while the fault is on (right after inject). */
+  duringFault?: { contact?: ContactSpec };
+  /**
+   * The section's steps cannot remove the cause (no remedy step; the fix is outside the
+   * stack): the drill reverts the fault after the steps, says why, and records it.
+   */
+  revertFaultAfterSteps?: string;
+  /** A steady, bounded load through Caddy from the steady state to the end (harness/drill/load.ts). */
+  load?: DrillLoadSpec;
 }
 
 export interface ScenarioFile extends ScenarioBody {

@@ -330,7 +330,12 @@ export const toxiproxyRoutes = [
   { service: "postgresql", port: 5432 },
   { service: "meilisearch", port: 7700 },
   { service: "minio", port: 9000 },
+  // SES: a timeout on the app's path to it (section 12's "connection timeout").
+  { service: "ses", port: 4566 },
 ] as const;
+
+/** Where the app (and the runbook's "test SES from the instance") reaches SES in a drill. */
+export const drillSesEndpoint = "http://toxiproxy:4566";
 
 function writeToxiproxyConfig(dir: string, routes: readonly { service: string; port: number }[]): string {
   mkdirSync(dir, { recursive: true });
@@ -378,8 +383,8 @@ function drillEnvironment(proxied: readonly string[]): Record<string, Record<str
       ...(proxied.includes("meilisearch") ? { MEILISEARCH_URL: "http://toxiproxy:7700" } : {}),
       ...(proxied.includes("minio") ? { S3_ENDPOINT_URL: "http://toxiproxy:9000" } : {}),
       AWS_EC2_METADATA_DISABLED: "true",
-      // Even without an SES in the stack: a name that does not resolve beats AWS.
-      SES_ENDPOINT_URL: "http://ses:4566",
+      // Even without an SES in the stack: a name that does not answer beats AWS.
+      SES_ENDPOINT_URL: proxied.includes("ses") ? drillSesEndpoint : "http://ses:4566",
     },
   };
 }

@@ -359,6 +359,25 @@ class PostgreSQLService:
 
         self._run(update)
 
+    def contact_messages_to_resend(self, limit: int = 20, pending_after_seconds: int = 120,
+                                   max_age_hours: int = 24) -> list[dict]:
+        """Messages whose email failed (or is still 'pending' long after its request
+        should have finished: the process died mid-send), oldest first, from the last
+        `max_age_hours`; the resend loop in main.py sends them."""
+
+        def select(cur):
+            cur.execute(
+                """SELECT id, name, email, message FROM contact_messages
+                   WHERE (email_status = 'failed'
+                          OR (email_status = 'pending' AND created_at < now() - make_interval(secs => %s)))
+                     AND created_at > now() - make_interval(hours => %s)
+                   ORDER BY created_at LIMIT %s""",
+                (pending_after_seconds, max_age_hours, limit),
+            )
+            return [_jsonable(r) for r in cur.fetchall()]
+
+        return self._run(select)
+
     def count_contact_messages(self) -> int:
         def count(cur):
             cur.execute("SELECT count(*) AS n FROM contact_messages")

@@ -500,8 +500,9 @@ def contact(payload: ContactIn):
     """Store the message, then email it through SES.
 
     201: stored and emailed. 202: stored, but SES failed (the message is kept
-    with email_status "failed"; the client must not resubmit). 503: database
-    down, nothing stored and nothing sent.
+    with email_status "failed" and sent again by the resend loop once SES
+    works; the client must not resubmit). 503: database down, nothing stored
+    and nothing sent.
     """
     row = db.insert_contact_message(payload.name, payload.email, payload.message)
     metrics.contact_submissions_total.inc()
@@ -515,7 +516,8 @@ def contact(payload: ContactIn):
                   extra={"component": "email", "contact_id": contact_id, "error_kind": exc.kind})
         _record_email_status(contact_id, "failed", reason, None)
         return JSONResponse(status_code=202, content={
-            "id": contact_id, "stored": True, "email": {"status": "failed", "error": reason}})
+            "id": contact_id, "stored": True,
+            "email": {"status": "failed", "error": reason, "resend": "queued"}})
     metrics.emails_sent_total.inc()
     log.info("email notification sent through SES",
              extra={"component": "email", "contact_id": contact_id, "ses_message_id": message_id})
@@ -586,6 +588,34 @@ def _schema_loop():
         delay = min(delay * 2, 15.0)
 
 
+def _email_resend_loop(interval: float):
+    """A contact message whose email failed is kept with email_status 'failed' and
+    sent again here once SES works, so a submission made during an SES outage is not
+    lost. A batch stops at the first failure (SES is still down)."""
+    while not _stop.wait(interval):
+        try:
+            due = db.contact_messages_to_resend()
+        except DependencyUnavailable:
+            continue  # the database is down; the health checks already say so
+        for row in due:
+            try:
+                message_id = _email().send_contact_email(row["id"], row["name"], row["email"], row["message"])
+            except EmailError as exc:
+                log.warning(f"email resend failed, will retry in {interval:g}s: {redact(exc.reason)}",
+                            extra={"component": "email", "contact_id": row["id"], "error_kind": exc.kind,
+                                   "waiting": len(due)})
+                break
+            except Exception as exc:  # noqa: BLE001
+                log.error("email resend failed", extra={"component": "email", "contact_id": row["id"],
+                                                        "error": redact(short_reason(exc))})
+                break
+            metrics.emails_sent_total.inc()
+            metrics.email_resends_total.inc()
+            log.info("email notification sent through SES on resend",
+                     extra={"component": "email", "contact_id": row["id"], "ses_message_id": message_id})
+            _record_email_status(row["id"], "sent", None, message_id)
+
+
 def _monitor_loop(interval: float):
     """Keeps dependency_up fresh and logs component transitions even when
     nobody calls /health."""
@@ -613,6 +643,9 @@ def on_startup():
     threading.Thread(target=_schema_loop, name="schema", daemon=True).start()
     # Build the boto3 clients off the request path (it takes a few hundred ms).
     threading.Thread(target=lambda: (_storage(), _email()), name="clients", daemon=True).start()
+    if settings.email_retry_interval_seconds > 0:
+        threading.Thread(target=_email_resend_loop, args=(settings.email_retry_interval_seconds,),
+                         name="email-resend", daemon=True).start()
     if settings.health_monitor_interval_seconds > 0:
         threading.Thread(target=_monitor_loop, args=(settings.health_monitor_interval_seconds,),
                          name="health-monitor", daemon=True).start()

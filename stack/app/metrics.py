@@ -67,6 +67,10 @@ email_failures_total = Counter(
     "email_failures_total",
     "Contact-form emails that SES refused or could not be reached for.",
 )
+email_resends_total = Counter(
+    "email_resends_total",
+    "Contact-form emails sent by the resend loop after an earlier attempt failed.",
+)
 search_queries_total = Counter(
     "search_queries_total",
     "Search queries received on /api/search.",

@@ -72,6 +72,7 @@ class Settings:
     metrics_port: int = 9091
     health_check_timeout_seconds: float = 2.0
     health_monitor_interval_seconds: float = 15.0
+    email_retry_interval_seconds: float = 15.0
     max_upload_bytes: int = 50 * 1024 * 1024
     max_indexed_text_chars: int = 100_000
 
@@ -129,6 +130,7 @@ def load_settings() -> Settings:
         metrics_port=_env_int("METRICS_PORT", 9091),
         health_check_timeout_seconds=max(0.5, _env_float("HEALTH_CHECK_TIMEOUT_SECONDS", 2.0)),
         health_monitor_interval_seconds=max(0.0, _env_float("HEALTH_MONITOR_INTERVAL_SECONDS", 15.0)),
+        email_retry_interval_seconds=max(0.0, _env_float("EMAIL_RETRY_INTERVAL_SECONDS", 15.0)),
         max_upload_bytes=max(1, _env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)),
         max_indexed_text_chars=max(0, _env_int("MAX_INDEXED_TEXT_CHARS", 100_000)),
     )
