@@ -104,7 +104,8 @@ export interface Journal {
   endedAt?: string;
   profile?: string;
   profileReason?: string;
-  runbook: { file: string; section: number; title?: string; revision: string };
+  /** `sectionSha256`: the section's text as the drill read it (lines `line`..`endLine`), so evidence names the exact text even in an uncommitted file. */
+  runbook: { file: string; section: number; title?: string; revision: string; sectionSha256?: string };
   scenarioSource: string;
   fault?: { kind: string; params: Record<string, unknown>; injectedAt?: string; revertedAt?: string; detail?: string; observations?: string[]; revertedBy?: string };
   /** What the drill did as a user while the fault was on, and what the app answered. */

@@ -3,7 +3,9 @@
 // The runner records everything in the journal and emits events; it prints nothing.
 // A failed phase is a finding; a finding the scenario declares (knownFindings) is
 // expected and does not fail the drill, and one that no longer happens does.
-import { relative } from "node:path";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import type { Drill } from "../scenario/types.js";
 import { seconds } from "../scenario/types.js";
 import { loadRunbook } from "../runbook/load.js";
@@ -119,6 +121,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     journal.runbook.revision = await runbookRevision(drill.runbook.file);
     if (!section) throw new Error(`${drill.source}: runbook ${drill.runbook.file} has no section ${drill.runbook.section}`);
     journal.runbook.title = section.title;
+    const lines = readFileSync(join(repoRoot, drill.runbook.file), "utf8").split("\n").slice(section.line - 1, section.endLine);
+    journal.runbook.sectionSha256 = createHash("sha256").update(lines.join("\n")).digest("hex");
     // Steps come from the drill's section; a scenario may escalate to another
     // section's step (e.g. 1.5 "Start services") when the section's own fail.
     const known = allSteps(loaded.runbook).map((st) => st.id);

@@ -20,7 +20,7 @@ export function renderMarkdown(j: Journal): string {
   out.push(
     "| | |",
     "|---|---|",
-    `| Runbook | \`${j.runbook.file}\` section ${j.runbook.section}${j.runbook.title ? ` (${j.runbook.title})` : ""} at revision \`${j.runbook.revision}\` |`,
+    `| Runbook | \`${j.runbook.file}\` section ${j.runbook.section}${j.runbook.title ? ` (${j.runbook.title})` : ""} at revision \`${j.runbook.revision}\`${j.runbook.sectionSha256 ? `; section text SHA-256 \`${j.runbook.sectionSha256.slice(0, 16)}…\`` : ""} |`,
     `| Scenario | \`${j.scenarioSource}\` |`,
     `| Started / ended | ${t(j.startedAt)} / ${t(j.endedAt)} |`,
     `| Profile | ${j.profile ?? "—"} (${j.profileReason ?? ""}) |`,

@@ -6,7 +6,7 @@ import { renderJunit } from "./junit.js";
 function journal(): Journal {
   const j = newJournal({
     scenario: "disk-full",
-    runbook: { file: "runbooks/failure-modes.md", section: 3, revision: "abc123" },
+    runbook: { file: "runbooks/failure-modes.md", section: 3, revision: "abc123", sectionSha256: "f".repeat(64) },
     scenarioSource: "scenarios/disk-full.yaml:1",
   });
   j.status = "passed";
@@ -29,7 +29,7 @@ describe("report.md", () => {
 
   it("states outcome, runbook revision, detection against its bound, and names stand-ins", () => {
     expect(md).toContain("# DR drill: disk-full — gate PASSED");
-    expect(md).toContain("revision `abc123`");
+    expect(md).toContain("revision `abc123`; section text SHA-256 `ffffffffffffffff…`");
     expect(md).toContain("20.0 s (the rule's bound, scrape + evaluation + for: 25 s)");
     expect(md).toContain("**STAND-IN**: S3 stand-in");
     expect(md).toContain("**Known finding** (declared in the scenario) — runbook step 3.2: something");

@@ -117,6 +117,7 @@ export function buildDrillHtml(j: Journal, charts: DrillCharts): string {
     `<table class="facts" data-testid="summary">`,
     `<tr><th>Result</th><td>${esc(j.status)}: ${fresh.length} new finding(s), ${known.length} known finding(s)</td></tr>`,
     `<tr><th>Runbook revision</th><td><code>${esc(j.runbook.revision)}</code></td></tr>`,
+    ...(j.runbook.sectionSha256 ? [`<tr><th>Section text SHA-256</th><td><code>${esc(j.runbook.sectionSha256)}</code></td></tr>`] : []),
     `<tr><th>Scenario</th><td><code>${esc(j.scenarioSource)}</code></td></tr>`,
     `<tr><th>Started / ended</th><td>${when(j.startedAt)} / ${when(j.endedAt)}</td></tr>`,
     `<tr><th>Profile</th><td>${esc(j.profile ?? "—")}${j.profileReason ? ` (${esc(j.profileReason)})` : ""}</td></tr>`,
