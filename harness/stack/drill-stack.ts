@@ -425,7 +425,15 @@ async function waitForJob(docker: Docker, containerName: string, timeoutMs: numb
 }
 
 async function forceRemove(docker: Docker, project: string, dir: string): Promise<void> {
-  for (const res of await listDrillResources(docker, project)) await removeProjectResources(docker, res);
+  // A signal can arrive while compose is still creating containers: one it creates after
+  // our listing would outlive this removal and keep the network busy. List again until a
+  // listing comes back empty (a few rounds at most).
+  for (let round = 0; round < 4; round++) {
+    const found = await listDrillResources(docker, project);
+    if (found.length === 0) break;
+    for (const res of found) await removeProjectResources(docker, res);
+    await new Promise((r) => setTimeout(r, 300));
+  }
   rmSync(dir, { recursive: true, force: true });
 }
 
