@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type Docker from "dockerode";
-import { describeFailure, removeProjectResources } from "./leftovers.js";
+import { hostname } from "node:os";
+import { describeFailure, removeProjectResources, sweepLeftovers } from "./leftovers.js";
 
 // A stand-in for dockerode's handles: each resource name maps to how its removal ends.
 function fakeDocker(outcomes: Record<string, () => Promise<unknown>>, calls: string[]): Docker {
@@ -39,5 +40,27 @@ describe("removeProjectResources", () => {
     const docker = fakeDocker({ p_data: () => (++tries < 2 ? Promise.reject(engineError(409, "volume is in use")) : Promise.resolve()) }, calls);
     expect(await removeProjectResources(docker, { project: "p", containers: [], networks: [], volumes: ["p_data"] })).toEqual([]);
     expect(tries).toBe(2);
+  });
+});
+
+describe("sweepLeftovers", () => {
+  it("spares a running drill whose newest container (a fault's helper) carries no owner labels", async () => {
+    const project = "drill-20261129t101815-8150";
+    const removed: string[] = [];
+    const owned = { "io.runbook-drills.project": project, "io.runbook-drills.owner-pid": String(process.pid), "io.runbook-drills.owner-host": hostname() };
+    const docker = {
+      listContainers: async () => [
+        { Id: "helper", Names: ["/fault-helper"], Labels: { "io.runbook-drills.project": project } },
+        { Id: "pg", Names: [`/${project}-postgresql`], Labels: owned },
+      ],
+      listNetworks: async () => [{ Name: `${project}_app-network`, Labels: owned }],
+      listVolumes: async (opts?: { filters?: string }) =>
+        (opts?.filters ?? "").includes("io.runbook-drills.kept") ? { Volumes: [] } : { Volumes: [{ Name: `${project}_pg`, Labels: owned }] },
+      getContainer: (n: string) => ({ remove: async () => void removed.push(n) }),
+      getNetwork: (n: string) => ({ remove: async () => void removed.push(n) }),
+      getVolume: (n: string) => ({ remove: async () => void removed.push(n) }),
+    } as unknown as Docker;
+    expect(await sweepLeftovers(docker)).toEqual([]);
+    expect(removed).toEqual([]);
   });
 });

@@ -70,7 +70,12 @@ async function ownerOf(docker: Docker, project: string): Promise<{ pid: number; 
   const nets = await docker.listNetworks({ filters });
   const vols = (await docker.listVolumes({ filters })).Volumes ?? [];
   const ctrs = await docker.listContainers({ all: true, filters });
-  const labels = ctrs[0]?.Labels ?? nets[0]?.Labels ?? vols[0]?.Labels;
+  // Any of them that names its owner: a fault's helper container (docker run --label
+  // project only) may be listed first, and taking its missing owner for "crashed" would
+  // sweep a running drill from under it.
+  const labels = [...ctrs.map((c) => c.Labels), ...nets.map((n) => n.Labels), ...vols.map((v) => v.Labels)].find(
+    (l) => l?.[labelOwnerPid] !== undefined && l?.[labelOwnerHost] !== undefined,
+  );
   const pid = Number(labels?.[labelOwnerPid]);
   const host = labels?.[labelOwnerHost];
   return Number.isFinite(pid) && host ? { pid, host } : undefined;
