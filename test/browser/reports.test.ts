@@ -74,7 +74,7 @@ describe("a drill's report.html in Chromium", () => {
   it("tells the story of a passed disk-full drill on one page", async () => {
     const { page, problems } = await drillPage("disk-full-with-detection-range");
     await expect.poll(() => page.getByTestId("title").textContent()).toContain("DR drill: disk-full");
-    expect(await page.getByTestId("status").textContent()).toBe("PASSED");
+    expect(await page.getByTestId("status").textContent()).toBe("gate PASSED");
     for (const id of ["summary", "findings", "timeline", "detection", "steps", "recovery", "differences", "implementations"]) {
       expect(await page.getByTestId(id).isVisible(), id).toBe(true);
     }
@@ -101,7 +101,7 @@ describe("a drill's report.html in Chromium", () => {
 
   it("shows known findings as known, and a failed drill's failure", async () => {
     const known = await drillPage("postgres-down-stopped-known-findings");
-    expect(await known.page.getByTestId("status").textContent()).toBe("PASSED");
+    expect(await known.page.getByTestId("status").textContent()).toBe("gate PASSED");
     expect(await known.page.getByTestId("finding-known").count()).toBe(3);
     expect(await known.page.getByTestId("finding-new").count()).toBe(0);
     // The step that failed as the scenario declares is drawn in the known colour, not red.
@@ -111,7 +111,7 @@ describe("a drill's report.html in Chromium", () => {
     expect(known.problems).toEqual([]);
 
     const failed = await drillPage("caddy-misrouting-stack-up-failed");
-    expect(await failed.page.getByTestId("status").textContent()).toBe("FAILED");
+    expect(await failed.page.getByTestId("status").textContent()).toBe("gate FAILED");
     expect(await failed.page.getByTestId("finding-new").textContent()).toContain("stack-up");
     expect(await failed.page.locator('[data-testid="chart-timeline"] svg g.role-mark path[fill="#c62828"]').count()).toBe(1);
     await failed.page.screenshot({ path: join(screenshots, "drill-caddy-misrouting-failed.png"), fullPage: true });

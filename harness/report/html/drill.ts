@@ -108,7 +108,9 @@ export function buildDrillHtml(j: Journal, charts: DrillCharts): string {
   const fresh = j.findings.filter((f) => !f.acknowledged);
 
   b.push(
-    `<header><h1 data-testid="title">DR drill: ${esc(name)} <span class="badge ${esc(j.status)}" data-testid="status">${esc(j.status.toUpperCase())}</span></h1>`,
+    `<header><h1 data-testid="title">DR drill: ${esc(name)} <span class="badge ${esc(j.status)}" data-testid="status">gate ${esc(j.status.toUpperCase())}</span></h1>`,
+    // The runbook's verdict beside the gate's, never folded into one word.
+    ...(j.runbookVerdict ? [`<p data-testid="runbook-verdict"><b>Runbook verdict:</b> ${esc(j.runbookVerdict.summary)}</p>`] : []),
     `<p class="sub">${esc(j.title ?? "")}${j.title ? " · " : ""}runbook <code>${esc(j.runbook.file)}</code> section ${j.runbook.section}${j.runbook.title ? ` (${esc(j.runbook.title)})` : ""}</p></header>`,
   );
   if (j.reason) b.push(`<p><b>Not run:</b> ${esc(j.reason)}</p>`);
