@@ -3,6 +3,7 @@
 // search index) before the fault, checked at the source after recovery.
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
+import { databaseConfig } from "../stack/database.js";
 import type { StartedDrillStack } from "../stack/drill-stack.js";
 import type { IntegrityCheck } from "../scenario/types.js";
 
@@ -38,14 +39,7 @@ export async function seedDocuments(stack: StartedDrillStack, count: number): Pr
 }
 
 export async function withDatabase<T>(stack: StartedDrillStack, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({
-    host: "127.0.0.1",
-    port: stack.hostPort("postgresql", 5432),
-    user: "pretamane",
-    database: "pretamane",
-    password: stack.secrets.env.POSTGRES_PASSWORD,
-    connectionTimeoutMillis: 5000,
-  });
+  const client = new pg.Client(databaseConfig(stack));
   await client.connect();
   try {
     return await fn(client);

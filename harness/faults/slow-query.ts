@@ -4,6 +4,7 @@
 // so API requests slow down until the query ends; the section's pg_stat_activity query
 // lists it as active, and pg_terminate_backend ends it.
 import pg from "pg";
+import { databaseConfig } from "../stack/database.js";
 import { param, type Fault } from "./fault.js";
 
 export interface SlowQuerySpec {
@@ -32,15 +33,7 @@ export function slowQuerySql(spec: SlowQuerySpec): string {
 
 export const slowQuery: Fault = async ({ stack, log }, params) => {
   const spec = slowQuerySpec(params);
-  const client = new pg.Client({
-    host: "127.0.0.1",
-    port: stack.hostPort("postgresql", 5432),
-    user: "pretamane",
-    database: "pretamane",
-    password: stack.secrets.env.POSTGRES_PASSWORD,
-    application_name: spec.applicationName,
-    connectionTimeoutMillis: 10_000,
-  });
+  const client = new pg.Client(databaseConfig(stack, { application_name: spec.applicationName, connectionTimeoutMillis: 10_000 }));
   await client.connect();
   client.on("error", () => {}); // a terminated backend is the expected end
   const pid = ((await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid ?? 0);
