@@ -13,7 +13,8 @@ import { writeRun } from "../report/run-dir.js";
 import { startShellForDrill } from "../ops/drill-shell.js";
 import { repoRoot } from "../util/paths.js";
 import { markKept } from "../stack/keep.js";
-import { EngineUnavailableError } from "../engine/docker-engine.js";
+import { EngineUnavailableError, ensureEngine } from "../engine/docker-engine.js";
+import { stderrLogger } from "../util/log.js";
 import { drillListEntries } from "../ci/drill-list.js";
 
 const { values, positionals } = parseArgs({
@@ -38,6 +39,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const drills = findDrills(name);
+  // No engine (and no way to start one) is the machine's problem, not a drill finding:
+  // say so and stop before any report or resource exists.
+  await ensureEngine(stderrLogger);
   let allPassed = true;
   for (const drill of drills) {
     const bus = new EventBus().subscribe(new TerminalReporter());

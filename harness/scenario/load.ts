@@ -7,6 +7,8 @@ import { invalidPattern } from "../drill/findings.js";
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { repoRoot } from "../util/paths.js";
 import type { Drill, ScenarioFile } from "./types.js";
+import { checkReferences } from "./references.js";
+import { closest } from "../faults/parameters.js";
 
 export const scenariosDir = join(repoRoot, "scenarios");
 const schemaFile = join(scenariosDir, "scenario.schema.json");
@@ -77,6 +79,9 @@ export function loadScenarioFile(path: string): Drill[] {
     }),
   );
   if (patternErrors.length > 0) throw new ScenarioError(patternErrors.join("\n"));
+  // What the scenario names (runbook section and steps, services, alerts, fault parameters) must exist.
+  const refErrors = checkReferences(data).map((p) => `${rel}:${lineOf(nodeAt(doc.contents, p.pointer)?.range?.[0])}: ${p.message}`);
+  if (refErrors.length > 0) throw new ScenarioError([...new Set(refErrors)].join("\n"));
   const stem = basename(path).replace(/\.ya?ml$/, "");
   if (data.scenario !== stem) {
     throw new ScenarioError(`${rel}:${lineOf(nodeAt(doc.contents, "/scenario")?.range?.[0])}: scenario "${data.scenario}" must match its file name "${stem}"`);
@@ -115,7 +120,11 @@ export function findDrills(name: string): Drill[] {
   const all = loadAllDrills();
   const found = all.filter((d) => d.id === name || d.scenario === name);
   if (found.length === 0) {
-    throw new ScenarioError(`no scenario named "${name}". Known: ${[...new Set(all.map((d) => d.id))].join(", ") || "(none in scenarios/)"}`);
+    const ids = [...new Set(all.flatMap((d) => [d.scenario, d.id]))];
+    const near = closest(name, ids);
+    throw new ScenarioError(
+      `no scenario named "${name}"${near ? `; did you mean "${near}"?` : ""} (known: ${ids.join(", ") || "none in scenarios/"}; \`npm run scenario -- --list\` lists them)`,
+    );
   }
   return found;
 }
