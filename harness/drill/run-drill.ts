@@ -18,6 +18,7 @@ import { implementationOf } from "../stack/catalog.js";
 import { redact } from "../stack/secrets.js";
 import { pollUntil } from "../detect/prometheus.js";
 import { sampleDetection } from "../detect/range.js";
+import { detectWindow } from "../detect/window.js";
 import { faults, type AppliedFault } from "../faults/index.js";
 import { repoRoot } from "../util/paths.js";
 import { run } from "../util/run.js";
@@ -288,15 +289,23 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         journal.detection.alert = alertName;
         journal.detection.query = alertExpr;
         journal.detection.lowerBoundSeconds = (t?.scrapeIntervalSeconds ?? 0) + (t?.evaluationIntervalSeconds ?? 0) + (t?.alertForSeconds ?? 0);
+        const notFiring = `the runbook's detection \`${alertExpr}\` (alert ${alertName}) did not fire`;
+        const window = detectWindow({
+          scrapeIntervalSeconds: t?.scrapeIntervalSeconds ?? 0,
+          evaluationIntervalSeconds: t?.evaluationIntervalSeconds ?? 0,
+          alertForSeconds: t?.alertForSeconds ?? 0,
+          configuredSeconds: drill.timeouts?.detect === undefined ? undefined : seconds(drill.timeouts.detect, 180),
+          expectsNoFire: acknowledge(expectedFindings(), { phase: "detect", summary: `${notFiring}: timed out` }) !== undefined,
+        });
         try {
-          await pollUntil(`alert ${alertName} firing`, seconds(drill.timeouts?.detect, 180) * 1000, 1000, async () => {
+          await pollUntil(`alert ${alertName} firing (${window.reason})`, window.seconds * 1000, 1000, async () => {
             const state = await alertState();
             if (state !== "inactive" && !journal.detection.pendingAt) journal.detection.pendingAt = new Date().toISOString();
             return state === "firing" ? { value: true, reason: "firing" } : { reason: `alert is ${state}` };
           });
         } catch (err) {
           const why = err instanceof Error ? err.message : String(err);
-          finding("detect", `the runbook's detection \`${alertExpr}\` (alert ${alertName}) did not fire: ${why}`);
+          finding("detect", `${notFiring}: ${why}`);
           rec.detail = why;
           return "failed";
         }
