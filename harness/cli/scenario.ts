@@ -13,7 +13,9 @@ import { writeRun } from "../report/run-dir.js";
 import { startShellForDrill } from "../ops/drill-shell.js";
 import { repoRoot } from "../util/paths.js";
 import { markKept } from "../stack/keep.js";
-import { EngineUnavailableError, ensureEngine } from "../engine/docker-engine.js";
+import { dockerClient, EngineUnavailableError, ensureEngine } from "../engine/docker-engine.js";
+import { InterruptionRecorder } from "../drill/interruption.js";
+import { interruptedBy } from "../stack/teardown-guard.js";
 import { stderrLogger } from "../util/log.js";
 import { drillListEntries } from "../ci/drill-list.js";
 
@@ -44,8 +46,25 @@ async function main(): Promise<number> {
   await ensureEngine(stderrLogger);
   let allPassed = true;
   for (const drill of drills) {
-    const bus = new EventBus().subscribe(new TerminalReporter());
-    const { journal, stack } = await runDrill({ drill, bus, profile: values.profile, keep: values.keep, startShell: startShellForDrill });
+    // Ctrl-C: the guard tears the stack down; this writes the journal as it stood (status interrupted).
+    const interruption = new InterruptionRecorder();
+    const bus = new EventBus().subscribe(new TerminalReporter()).subscribe(interruption);
+    const uninstall = interruption.install(dockerClient, (j) => {
+      // No report.html here: rendering its charts would hold the exit back.
+      const w = writeRun(j, undefined, ["json", "md", "junit"]);
+      console.log(`gate INTERRUPTED ${drill.id} (${j.reason}); reports in ${relative(repoRoot, w.dir)}/ (journal.json, report.md, junit.xml)`);
+    });
+    const { journal, stack } = await runDrill({
+      drill,
+      bus,
+      profile: values.profile,
+      keep: values.keep,
+      startShell: startShellForDrill,
+      onSecrets: (v) => interruption.setSecrets(v),
+    });
+    uninstall();
+    // Interrupted: the guard's exit comes once its teardown is done; this run's evidence is the recorder's.
+    if (interruptedBy() && interruption.recorded) await new Promise(() => {});
     const written = writeRun(journal);
     const verdict = journal.runbookVerdict ? ` — runbook: ${journal.runbookVerdict.summary}` : "";
     console.log(`gate ${journal.status.toUpperCase()} ${drill.id}${verdict}; reports in ${relative(repoRoot, written.dir)}/`);

@@ -4,7 +4,7 @@ import type { ShellDetectionProbe } from "../detect/shell-detection.js";
 import type { ContactSubmission } from "./contact.js";
 import type { LoadRecord } from "./load.js";
 
-export type DrillStatus = "passed" | "failed" | "not-run";
+export type DrillStatus = "passed" | "failed" | "not-run" | "interrupted";
 export type PhaseStatus = "passed" | "failed" | "skipped";
 export type PhaseName =
   | "preflight"
@@ -144,6 +144,8 @@ export interface Journal {
   bringUpSeconds?: number;
   /** leftBehind counts what teardown could not remove; `left` names each (and why). A leftover fails the drill. */
   teardown?: { seconds: number; leftBehind: number; left?: { kind: string; name: string; reason: string }[] };
+  /** Set when a signal (Ctrl-C, SIGTERM) ended the run: which, when, in which phase; the stack was torn down on the way out. */
+  interrupted?: { signal: string; at: string; phase?: PhaseName; betweenPhases?: boolean };
   /**
    * The runbook's own verdict, apart from `status` (the gate's: no new finding, so the
    * runbook did not regress). A drill can pass the gate with known findings while the

@@ -4,17 +4,31 @@
 // run writes its evidence to reports/ as `npm run scenario` does.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAllDrills } from "../../harness/scenario/load.js";
 import { EventBus } from "../../harness/drill/events.js";
 import { runDrill } from "../../harness/drill/run-drill.js";
 import { writeRunReports } from "../../harness/report/run-dir.js";
 import { startShellForDrill } from "../../harness/ops/drill-shell.js";
 import { TerminalReporter } from "../../harness/report/terminal.js";
+import { dockerClient } from "../../harness/engine/docker-engine.js";
+import { createCanaries, fingerprint, removeCanaries, type Canaries } from "./canaries.js";
 
 const drills = loadAllDrills();
 
 describe.sequential("scenarios", () => {
+  // Production-named resources outside every drill; the drills' prunes must not touch them.
+  const docker = dockerClient();
+  let canaries: Canaries | undefined;
+  let before: Awaited<ReturnType<typeof fingerprint>> = [];
+  beforeAll(async () => {
+    canaries = await createCanaries(docker);
+    before = await fingerprint(docker, canaries);
+  });
+  afterAll(async () => {
+    if (canaries) await removeCanaries(docker, canaries);
+  });
+
   for (const drill of drills) {
     it(`${drill.id}: ${drill.title ?? ""}`, async (ctx) => {
       const bus = new EventBus();
@@ -48,4 +62,12 @@ describe.sequential("scenarios", () => {
       expect(journal.teardown?.leftBehind).toBe(0);
     });
   }
+
+  it("left every production-named canary outside the drills untouched (container, volumes, network, images)", async () => {
+    if (!canaries) throw new Error("the canaries were not created");
+    expect(before.every((f) => f.identity !== undefined), JSON.stringify(before)).toBe(true);
+    const after = await fingerprint(docker, canaries);
+    const touched = after.filter((f, i) => f.identity !== before[i]?.identity).map((f) => `${f.kind} ${f.name}`);
+    expect(touched, `DRILLS TOUCHED RESOURCES OUTSIDE THEIR STACK: ${touched.join(", ")}`).toEqual([]);
+  });
 });
