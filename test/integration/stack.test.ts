@@ -1,6 +1,7 @@
 // The foundation's promise, checked against a real engine: the drill stack comes up
 // healthy with every Prometheus target up and Caddy's routes answering, and goes
 // away leaving nothing behind.
+import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DrillStack, type StartedDrillStack, type TeardownReport } from "../../harness/stack/drill-stack.js";
 import { listDrillResources } from "../../harness/stack/leftovers.js";
@@ -15,11 +16,31 @@ describe.sequential("drill stack bring-up and teardown", () => {
   const basicAuth = () =>
     `Basic ${Buffer.from(`${stack.secrets.prometheusBasicAuth.user}:${stack.secrets.prometheusBasicAuth.password}`).toString("base64")}`;
 
+  // A user's own stack on production's port 8080 (held here, or by whoever holds it already):
+  // a drill never asks for a fixed host port, so it comes up anyway and leaves it alone.
+  let holder: Server | undefined;
   beforeAll(async () => {
+    holder = await new Promise<Server | undefined>((resolve) => {
+      const srv = createServer((_req, res) => res.end("the user's own 8080"));
+      srv.once("error", () => resolve(undefined));
+      srv.listen(8080, "127.0.0.1", () => resolve(srv));
+    });
     stack = await new DrillStack({ log: silentLogger }).up();
   });
   afterAll(async () => {
+    holder?.close();
     if (!teardown) await stack?.down();
+  });
+
+  it("comes up while production's host port 8080 is in use, and leaves its user alone", async () => {
+    const inUse = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once("error", () => resolve(true));
+      probe.listen(8080, "127.0.0.1", () => probe.close(() => resolve(false)));
+    });
+    expect(inUse).toBe(true);
+    expect(stack.hostPort("caddy", 8080)).not.toBe(8080);
+    if (holder) expect(await (await fetch("http://127.0.0.1:8080/")).text()).toBe("the user's own 8080");
   });
 
   it("serves the foundation's services and says what it left out", () => {
