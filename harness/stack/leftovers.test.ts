@@ -64,3 +64,29 @@ describe("sweepLeftovers", () => {
     expect(removed).toEqual([]);
   });
 });
+
+describe("a network with a stale endpoint", () => {
+  it("is force-disconnected from the project's containers by name and then removed", async () => {
+    const calls: string[] = [];
+    let stale = true;
+    const docker = {
+      getContainer: () => ({ remove: () => Promise.resolve() }),
+      getVolume: () => ({ remove: () => Promise.resolve() }),
+      getNetwork: (n: string) => ({
+        remove: () => {
+          calls.push(`rm ${n}`);
+          return stale ? Promise.reject(engineError(403, `error while removing network: network ${n} id 1 has active endpoints`)) : Promise.resolve();
+        },
+        inspect: () => Promise.resolve({ Containers: {} }),
+        disconnect: (o: { Container: string; Force: boolean }) => {
+          calls.push(`disconnect -f ${o.Container}`);
+          stale = false;
+          return Promise.resolve();
+        },
+      }),
+    } as unknown as Docker;
+    const failures = await removeProjectResources(docker, { project: "p", containers: ["p-minio"], networks: ["p_net"], volumes: [] });
+    expect(failures).toEqual([]);
+    expect(calls).toEqual(["rm p_net", "disconnect -f p-minio", "rm p_net"]);
+  });
+});

@@ -24,7 +24,7 @@ export interface RemovalFailure {
 /** One line per failure, with what to do where the cause is known. */
 export function describeFailure(f: RemovalFailure): string {
   const hint = /active endpoints/.test(f.reason)
-    ? " (the engine still counts a removed container on this network, a Docker engine bookkeeping fault; restart dockerd, then run `npm run clean` again)"
+    ? " (the engine still counts a removed container on this network and a forced disconnect did not release it, a Docker engine bookkeeping fault; restart dockerd, then run `npm run clean` again)"
     : "";
   return `could not remove ${f.kind} ${f.name}: ${f.reason}${hint}`;
 }
@@ -81,6 +81,29 @@ async function ownerOf(docker: Docker, project: string): Promise<{ pid: number; 
   return Number.isFinite(pid) && host ? { pid, host } : undefined;
 }
 
+/**
+ * Force-disconnect every endpoint a network still lists, and every container name the
+ * project had: `docker network disconnect -f` is the engine's own way to drop an
+ * endpoint whose container no longer exists ("has active endpoints" with none attached).
+ */
+export async function disconnectStaleEndpoints(docker: Docker, network: string, containers: readonly string[]): Promise<string[]> {
+  const net = docker.getNetwork(network);
+  const listed = await Promise.resolve()
+    .then(() => net.inspect() as Promise<{ Containers?: Record<string, { Name?: string }> }>)
+    .then((i) => Object.values(i.Containers ?? {}).flatMap((c) => (c.Name ? [c.Name] : [])))
+    .catch(() => [] as string[]);
+  const names = [...new Set([...listed, ...containers])];
+  const dropped: string[] = [];
+  for (const name of names) {
+    const ok = await Promise.resolve()
+      .then(() => net.disconnect({ Container: name, Force: true }))
+      .then(() => true)
+      .catch(() => false);
+    if (ok) dropped.push(name);
+  }
+  return dropped;
+}
+
 /** Remove a project's resources; returns what the engine refused (already gone is fine). */
 export async function removeProjectResources(docker: Docker, res: ProjectResources): Promise<RemovalFailure[]> {
   const failures: RemovalFailure[] = [];
@@ -103,7 +126,18 @@ export async function removeProjectResources(docker: Docker, res: ProjectResourc
   await Promise.all(res.containers.map((c) => attempt("container", c, () => docker.getContainer(c).remove({ force: true, v: true }), 2)));
   // Networks and volumes can only go once no container uses them.
   await Promise.all([
-    ...res.networks.map((n) => attempt("network", n, () => docker.getNetwork(n).remove(), 4)),
+    ...res.networks.map((n) =>
+      attempt("network", n, async () => {
+        try {
+          await docker.getNetwork(n).remove();
+        } catch (err) {
+          // A stale endpoint (the container is gone, the network still counts it) is
+          // released by a forced disconnect by name; then the next try removes the network.
+          if (/active endpoints/.test(engineMessage(err))) await disconnectStaleEndpoints(docker, n, res.containers);
+          throw err;
+        }
+      }, 4),
+    ),
     ...res.volumes.map((v) => attempt("volume", v, () => docker.getVolume(v).remove({ force: true }), 4)),
   ]);
   return failures;
