@@ -16,7 +16,7 @@ import { DrillStack, drillSesEndpoint, type StartedDrillStack } from "../stack/d
 import { chooseProfile } from "../stack/profile.js";
 import { implementationOf } from "../stack/catalog.js";
 import { redact } from "../stack/secrets.js";
-import { pollUntil } from "../detect/prometheus.js";
+import { pollUntil } from "../util/poll.js";
 import { sampleDetection } from "../detect/range.js";
 import { faults, type AppliedFault } from "../faults/index.js";
 import { repoRoot } from "../util/paths.js";

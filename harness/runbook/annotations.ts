@@ -10,7 +10,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { annotationsFileSchema, STEP_KEY_PATTERN, stepOverridesSchema } from "./annotation-schema.js";
 import type { StepMode } from "./steps.js";
 import type { Diagnostic, Runbook } from "./types.js";
-import { lineOf, parseYaml, pointerPath, type YamlSource } from "./yaml-source.js";
+import { lineOf, parseYaml, pointerPath, type YamlSource } from "../util/yaml-source.js";
 
 export type MatchInput = string | { contains?: string | string[]; regex?: string | string[]; notContains?: string | string[] };
 

@@ -6,7 +6,7 @@ import { join, normalize, relative } from "node:path";
 import type { Annotations } from "./annotations.js";
 import type { Finding } from "./findings.js";
 import type { Runbook } from "./types.js";
-import { lineOf, parseYaml } from "./yaml-source.js";
+import { lineOf, parseYaml } from "../util/yaml-source.js";
 
 export interface ScenarioRef {
   /** The scenario file, relative to the repository root. */

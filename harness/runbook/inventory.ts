@@ -9,7 +9,7 @@ import type { Finding } from "./findings.js";
 import { hostOf } from "./commands.js";
 import { parseShell, type Pipeline, type SimpleCommand, type Word } from "./shell.js";
 import type { Diagnostic, Runbook } from "./types.js";
-import { parseYaml } from "./yaml-source.js";
+import { parseComposeText } from "../stack/compose-file.js";
 
 export interface Mount {
   type: "bind" | "volume" | "tmpfs";
@@ -59,9 +59,10 @@ export function parseCompose(
   composeDir: string,
   project: string,
 ): { inventory?: StackInventory; diagnostics: Diagnostic[] } {
-  const parsed = parseYaml(text, composeFile);
-  const doc = parsed.value as ComposeFile | undefined;
-  if (!doc || typeof doc !== "object") return { diagnostics: parsed.diagnostics };
+  // Read as the drill reads it (stack/compose-file.ts); this module looks at more fields.
+  const parsed = parseComposeText(text, composeFile);
+  const doc = parsed.compose as ComposeFile | undefined;
+  if (!doc) return { diagnostics: parsed.diagnostics };
   const services = new Map<string, ServiceInventory>();
   const publishedPorts = new Set<number>();
   for (const [name, svc] of Object.entries(doc.services ?? {})) {

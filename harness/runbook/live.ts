@@ -1,7 +1,7 @@
 // Asks a running Prometheus whether each selector of each Detection query has series,
 // like pint's promql/series check: a query over a metric that no exporter emits (or a
 // label value no target has) can never fire, so the drill's detection would never pass.
-import { request } from "undici";
+import { PrometheusClient } from "../detect/prometheus.js";
 import type { Finding } from "./findings.js";
 import { extractSelectors } from "./promql.js";
 import type { Runbook } from "./types.js";
@@ -11,31 +11,17 @@ export interface SeriesClient {
   countSeries(selector: string): Promise<number>;
 }
 
-/** Talks to `GET /api/v1/series`; a URL with user:password@ uses basic auth. */
+/** Talks to `GET /api/v1/series` through the harness's Prometheus client; a URL with
+ *  user:password@ uses basic auth. */
 export class PrometheusSeriesClient implements SeriesClient {
-  private readonly base: URL;
-  private readonly headers: Record<string, string> = {};
+  private readonly client: PrometheusClient;
 
   constructor(url: string) {
-    const u = new URL(url.endsWith("/") ? url : `${url}/`);
-    if (u.username) {
-      const creds = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
-      this.headers.authorization = `Basic ${Buffer.from(creds).toString("base64")}`;
-      u.username = "";
-      u.password = "";
-    }
-    this.base = u;
+    this.client = new PrometheusClient(url);
   }
 
-  async countSeries(selector: string): Promise<number> {
-    const url = new URL("api/v1/series", this.base);
-    url.searchParams.append("match[]", selector);
-    const res = await request(url, { headers: this.headers, headersTimeout: 15_000, bodyTimeout: 15_000 });
-    const body = (await res.body.json()) as { status?: string; data?: unknown[]; error?: string };
-    if (res.statusCode !== 200 || body.status !== "success") {
-      throw new Error(`${url.pathname}?match[]=${selector}: HTTP ${res.statusCode}${body.error ? `: ${body.error}` : ""}`);
-    }
-    return Array.isArray(body.data) ? body.data.length : 0;
+  countSeries(selector: string): Promise<number> {
+    return this.client.countSeries(selector);
   }
 }
 

@@ -1,7 +1,14 @@
-// YAML with positions: parse a document once, then answer "which line is this value (or
-// this key) on?" so that every annotation or scenario error points at file:line.
+// The one YAML-with-lines reader: parse a document once, then answer "which line is this
+// value (or this key) on?" so that every annotation, scenario or compose-file error points
+// at file:line.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import type { Diagnostic } from "./types.js";
+
+export interface YamlDiagnostic {
+  file: string;
+  line: number;
+  severity: "error" | "warning";
+  message: string;
+}
 
 export interface YamlSource {
   file: string;
@@ -14,14 +21,14 @@ export interface YamlSource {
 export interface ParsedYaml {
   source: YamlSource;
   value: unknown;
-  diagnostics: Diagnostic[];
+  diagnostics: YamlDiagnostic[];
 }
 
 export function parseYaml(text: string, file: string, lineOffset = 0): ParsedYaml {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const source: YamlSource = { file, doc, lines, lineOffset };
-  const diagnostics: Diagnostic[] = [
+  const diagnostics: YamlDiagnostic[] = [
     ...doc.errors.map((e) => ({ e, severity: "error" as const })),
     ...doc.warnings.map((e) => ({ e, severity: "warning" as const })),
   ].map(({ e, severity }) => ({
@@ -72,6 +79,28 @@ function firstLine(src: YamlSource, node: unknown): number {
   const range = (node as Node | null | undefined)?.range;
   const offset = range ? range[0] : 0;
   return src.lines.linePos(offset).line + src.lineOffset;
+}
+
+/** The line of a character offset in the document (a parse error's position). */
+export function lineAt(src: YamlSource, offset: number | undefined): number {
+  return (offset === undefined ? 1 : src.lines.linePos(offset).line) + src.lineOffset;
+}
+
+/** The line of the value at a JSON pointer such as /steps/2 (an ajv instancePath), or of
+ *  the nearest existing parent: where a schema error about that value belongs. */
+export function valueLine(src: YamlSource, pointer: string): number {
+  return lineAt(src, valueNode(src, pointer)?.range?.[0]);
+}
+
+/** The node at a JSON pointer, or the nearest existing parent. */
+export function valueNode(src: YamlSource, pointer: string): Node | null {
+  let node = src.doc.contents as Node | null;
+  for (const part of pointerPath(pointer)) {
+    const next = isMap(node) ? (node.get(part, true) as Node | undefined) : isSeq(node) ? (node.get(Number(part), true) as Node | undefined) : undefined;
+    if (!next) break;
+    node = next;
+  }
+  return node;
 }
 
 /** Splits an ajv instancePath (`/steps/4.3b/mode`) into keys. */
