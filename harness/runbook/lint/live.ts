@@ -1,10 +1,10 @@
 // Asks a running Prometheus whether each selector of each Detection query has series,
 // like pint's promql/series check: a query over a metric that no exporter emits (or a
 // label value no target has) can never fire, so the drill's detection would never pass.
-import { PrometheusClient } from "../detect/prometheus.js";
+import { PrometheusClient } from "../../detect/prometheus.js";
 import type { Finding } from "./findings.js";
 import { extractSelectors } from "./promql.js";
-import type { Runbook } from "./types.js";
+import type { Runbook } from "../types.js";
 
 export interface SeriesClient {
   /** How many series match the selector (0 = none). */

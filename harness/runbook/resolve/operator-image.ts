@@ -3,7 +3,7 @@
 // The command table (commands.ts) must agree with it; the tests hold one against the other.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../util/paths.js";
+import { repoRoot } from "../../util/paths.js";
 
 export const OPERATOR_DOCKERFILE = join(repoRoot, "harness/ops/image/Dockerfile");
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { findPlaceholders } from "./placeholders.js";
 import { emptyAnnotations } from "./annotations.js";
-import { parseRunbook } from "./parse.js";
+import { parseRunbook } from "../parse/parse.js";
 import { resolveSteps } from "./resolve.js";
 
 const tokens = (text: string): string[] => findPlaceholders(text).map((p) => p.token);

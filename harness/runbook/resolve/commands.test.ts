@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { classifyCommand, operatorShellTools, type ToolSource } from "./commands.js";
 import { BASE_PACKAGES, readOperatorDockerfile } from "./operator-image.js";
-import { parseShell } from "./shell.js";
+import { parseShell } from "../parse/shell-syntax.js";
 
 const image = readOperatorDockerfile();
 const installed = new Set([...image.packages, ...BASE_PACKAGES]);

@@ -1,7 +1,7 @@
 // A line scanner for the small part of CommonMark that runbooks use: ATX headings,
 // fenced code blocks and HTML comments. Headings inside fences are code, not structure,
 // so fences have to be recognised before anything else.
-import type { CodeBlock, Diagnostic, InlineAnnotationSource } from "./types.js";
+import type { CodeBlock, Diagnostic, InlineAnnotationSource } from "../types.js";
 
 export type MdEvent =
   | { kind: "heading"; level: number; text: string; line: number }

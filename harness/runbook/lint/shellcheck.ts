@@ -5,10 +5,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureTool, SHELLCHECK, type ToolAvailability } from "../engine/debian-tools.js";
-import { silentLogger, type Logger } from "../util/log.js";
-import { run, type RunResult } from "../util/run.js";
-import { findPlaceholders } from "./placeholders.js";
+import { ensureTool, SHELLCHECK, type ToolAvailability } from "../../engine/debian-tools.js";
+import { silentLogger, type Logger } from "../../util/log.js";
+import { run, type RunResult } from "../../util/run.js";
+import { findPlaceholders } from "../resolve/placeholders.js";
 
 export type ShellcheckLevel = "error" | "warning" | "info" | "style";
 

@@ -7,7 +7,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { stringify } from "yaml";
-import { run, which, type RunResult } from "../util/run.js";
+import { run, which, type RunResult } from "../../util/run.js";
 
 export interface PromtoolRunner {
   /** For messages: "promtool (/usr/bin/promtool)", "promtool in prom/prometheus:v2.54.1". */

@@ -4,8 +4,8 @@
 // from an annotation, because only a person can vouch that another command is equivalent.
 import { classifyCommand, type CommandVerdict } from "./commands.js";
 import { findPlaceholders, type Placeholder } from "./placeholders.js";
-import { parseShell } from "./shell.js";
-import type { Step } from "./types.js";
+import { parseShell } from "../parse/shell-syntax.js";
+import type { Step } from "../types.js";
 
 export type StepMode = "drilled" | "adapted" | "manual";
 

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ensureTool, SHELLCHECK, type ToolHost } from "../engine/debian-tools.js";
-import { silentLogger } from "../util/log.js";
-import type { RunResult } from "../util/run.js";
+import { ensureTool, SHELLCHECK, type ToolHost } from "../../engine/debian-tools.js";
+import { silentLogger } from "../../util/log.js";
+import type { RunResult } from "../../util/run.js";
 import { lintRunbook } from "./lint.js";
 import { checkScripts, defaultShellcheckRunner, type ShellcheckRunner } from "./shellcheck.js";
 
-const repo = join(import.meta.dirname, "fixtures/repo");
+const repo = join(import.meta.dirname, "../fixtures/repo");
 // The real shellcheck: on PATH, or installed by the harness (root with apt-get, as CI
 // runs). Elsewhere its test is skipped and says why; the fake-runner tests still run.
 const runner = await defaultShellcheckRunner();

@@ -3,10 +3,10 @@
 // `runbook: { file: runbooks/failure-modes.md, section: 4 }`.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, normalize, relative } from "node:path";
-import type { Annotations } from "./annotations.js";
+import type { Annotations } from "../resolve/annotations.js";
 import type { Finding } from "./findings.js";
-import type { Runbook } from "./types.js";
-import { lineOf, parseYaml } from "../util/yaml-source.js";
+import type { Runbook } from "../types.js";
+import { lineOf, parseYaml } from "../../util/yaml-source.js";
 
 export interface ScenarioRef {
   /** The scenario file, relative to the repository root. */

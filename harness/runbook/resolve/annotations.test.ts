@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../util/paths.js";
+import { repoRoot } from "../../util/paths.js";
 import {
   inlineAnnotations,
   loadAnnotations,
@@ -10,7 +10,7 @@ import {
   parseAnnotations,
   type Annotations,
 } from "./annotations.js";
-import { parseRunbook } from "./parse.js";
+import { parseRunbook } from "../parse/parse.js";
 import { AnnotationError, checkExpectation, resolveSteps, resolveStepsWithDiagnostics, timeoutMs } from "./resolve.js";
 
 const RUNBOOK = "runbooks/failure-modes.md";
@@ -89,7 +89,7 @@ describe("resolveSteps on failure-modes.md with its drill annotations", () => {
 
 describe("annotation errors point at file:line", () => {
   it("reports schema mistakes at the key or value that is wrong", () => {
-    const text = readFileSync(join(import.meta.dirname, "fixtures/annotations/mistakes.drill.yaml"), "utf8");
+    const text = readFileSync(join(import.meta.dirname, "../fixtures/annotations/mistakes.drill.yaml"), "utf8");
     const a = parseAnnotations(text, "mistakes.drill.yaml");
     const got = a.diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`);
     expect(got).toHaveLength(7);

@@ -1,7 +1,7 @@
 // Renders lint findings for a terminal: per runbook, grouped by section, each line
 // starting with file:line so editors and CI logs link straight to it.
 import type { Finding, FindingSeverity } from "./findings.js";
-import type { Runbook } from "./types.js";
+import type { Runbook } from "../types.js";
 
 export interface RunbookLint {
   runbook: Runbook;

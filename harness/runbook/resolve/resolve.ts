@@ -5,8 +5,8 @@ import { entriesFor, foldAnnotations, type Annotations, type ExpectInput, type M
 import type { CommandVerdict } from "./commands.js";
 import { containsToken, findPlaceholders, substitute, type Placeholder } from "./placeholders.js";
 import { classifyShellText, classifyStep, type StepMode } from "./steps.js";
-import type { Diagnostic, Runbook, Step } from "./types.js";
-import { location } from "./types.js";
+import type { Diagnostic, Runbook, Step } from "../types.js";
+import { location } from "../types.js";
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 

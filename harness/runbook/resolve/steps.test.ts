@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { classifyCommand, hostOf, unwrap } from "./commands.js";
 import { findPlaceholders, substitute } from "./placeholders.js";
-import { parseShell } from "./shell.js";
+import { parseShell } from "../parse/shell-syntax.js";
 import { classifyShellText, PROSE_REASON } from "./steps.js";
 
 const verdict = (text: string) => classifyCommand(parseShell(text).commands[0]!);

@@ -2,7 +2,7 @@
 // docker, docker-compose, curl, jq, psql and aws whose Docker endpoint is scoped to the
 // drill; anything that needs the cloud, a real host (systemd, block devices, swap) or the
 // internet cannot run there, and the step is reported as manual with the reason.
-import type { SimpleCommand } from "./shell.js";
+import type { SimpleCommand } from "../parse/shell-syntax.js";
 
 export interface CommandVerdict {
   /** What was judged, e.g. `docker`, `aws ec2`, `curl ifconfig.me`. */
@@ -23,7 +23,7 @@ export interface ToolSource {
 }
 
 /** Tools the operator shell has and that act on the drill (or only on the shell itself).
- *  harness/runbook/commands.test.ts holds this table against the Dockerfile, and
+ *  harness/runbook/resolve/commands.test.ts holds this table against the Dockerfile, and
  *  test/integration/operator-commands.test.ts against the built image. */
 const RUNNABLE: Record<string, ToolSource> = {
   docker: { package: "docker.io" },

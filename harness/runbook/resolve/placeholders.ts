@@ -2,7 +2,7 @@
 // `i-xxx`, `EC2_IP`, `MASTER_KEY`, `your-password`. A drill cannot run a step that still
 // has one, so they are found per step and bound to drill values by annotations.
 import { unwrap } from "./commands.js";
-import { parseShell } from "./shell.js";
+import { parseShell } from "../parse/shell-syntax.js";
 
 export type PlaceholderKind = "angle" | "xxx" | "caps" | "your" | "mustache";
 

@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { annotationsPathFor, inlineAnnotations, loadAnnotations, mergeAnnotations, type Annotations } from "./annotations.js";
-import { parseRunbook } from "./parse.js";
-import type { Runbook } from "./types.js";
+import { parseRunbook } from "../parse/parse.js";
+import type { Runbook } from "../types.js";
 
 export interface LoadedRunbook {
   runbook: Runbook;

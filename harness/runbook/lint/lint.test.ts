@@ -9,7 +9,7 @@ import { PrometheusSeriesClient, type SeriesClient } from "./live.js";
 import { LocalPromtool, type PromtoolRunner } from "./promtool.js";
 import { formatJson, formatText } from "./report.js";
 
-const repo = join(import.meta.dirname, "fixtures/repo");
+const repo = join(import.meta.dirname, "../fixtures/repo");
 // shellcheck has its own tests (shellcheck.test.ts); here it would only add findings.
 const noShellcheck = { unavailable: "not used by this test" };
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findSection, parseRunbook } from "./parse.js";
-import { repoRoot } from "../util/paths.js";
+import { repoRoot } from "../../util/paths.js";
 
 const FILE = "runbooks/failure-modes.md";
 const source = readFileSync(join(repoRoot, FILE), "utf8");
@@ -117,7 +117,7 @@ describe("parseRunbook on failure-modes.md", () => {
 });
 
 describe("parseRunbook diagnostics", () => {
-  const broken = readFileSync(join(import.meta.dirname, "fixtures/repo/runbooks/broken.md"), "utf8");
+  const broken = readFileSync(join(import.meta.dirname, "../fixtures/repo/runbooks/broken.md"), "utf8");
   const rb = parseRunbook(broken, "broken.md");
   const messages = rb.diagnostics.map((d) => `${d.line} ${d.severity}: ${d.message}`);
 

@@ -6,10 +6,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join, posix } from "node:path";
 import type { Finding } from "./findings.js";
-import { hostOf } from "./commands.js";
-import { parseShell, type Pipeline, type SimpleCommand, type Word } from "./shell.js";
-import type { Diagnostic, Runbook } from "./types.js";
-import { parseComposeText } from "../stack/compose-file.js";
+import { hostOf } from "../resolve/commands.js";
+import { parseShell, type Pipeline, type SimpleCommand, type Word } from "../parse/shell-syntax.js";
+import type { Diagnostic, Runbook } from "../types.js";
+import { parseComposeText } from "../../stack/compose-file.js";
 
 export interface Mount {
   type: "bind" | "volume" | "tmpfs";

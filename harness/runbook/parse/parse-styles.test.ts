@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseRunbook } from "./parse.js";
-import type { Runbook } from "./types.js";
+import type { Runbook } from "../types.js";
 
-const dir = join(import.meta.dirname, "fixtures/repo/runbooks/styles");
+const dir = join(import.meta.dirname, "../fixtures/repo/runbooks/styles");
 const parse = (name: string): Runbook => parseRunbook(readFileSync(join(dir, name), "utf8"), name);
 const said = (r: Runbook): string[] => r.diagnostics.map((d) => `${d.line} ${d.severity}: ${d.message}`);
 const ids = (r: Runbook, n: number): string[] => r.sections.find((s) => s.number === n)?.steps.map((s) => s.id) ?? [];

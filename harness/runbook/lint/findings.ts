@@ -1,6 +1,6 @@
 // What `lint:runbooks` reports. Every finding points at a file and line a person can
 // open; `section` and `step` let reports group findings under the runbook's structure.
-import type { Diagnostic } from "./types.js";
+import type { Diagnostic } from "../types.js";
 
 export type FindingSeverity = "error" | "warning" | "info";
 

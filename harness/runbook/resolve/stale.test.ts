@@ -2,7 +2,7 @@
 // and a derived adaptation follows the runbook until what it drops or replaces is gone.
 import { describe, expect, it } from "vitest";
 import { parseAnnotations } from "./annotations.js";
-import { parseRunbook } from "./parse.js";
+import { parseRunbook } from "../parse/parse.js";
 import { resolveSteps, resolveStepsWithDiagnostics, stepTextHash } from "./resolve.js";
 
 const runbook = (mtime: string) =>

@@ -9,8 +9,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { annotationsFileSchema, STEP_KEY_PATTERN, stepOverridesSchema } from "./annotation-schema.js";
 import type { StepMode } from "./steps.js";
-import type { Diagnostic, Runbook } from "./types.js";
-import { lineOf, parseYaml, pointerPath, type YamlSource } from "../util/yaml-source.js";
+import type { Diagnostic, Runbook } from "../types.js";
+import { lineOf, parseYaml, pointerPath, type YamlSource } from "../../util/yaml-source.js";
 
 export type MatchInput = string | { contains?: string | string[]; regex?: string | string[]; notContains?: string | string[] };
 

@@ -1,17 +1,17 @@
 // `lint:runbooks`: everything about a runbook that can be checked without breaking
 // anything. Each check lives in its own module; this one reads the files, runs the
 // checks in order and hands back findings with file:line.
-import { annotationsPathFor, type Annotations } from "./annotations.js";
+import { annotationsPathFor, type Annotations } from "../resolve/annotations.js";
 import { coverageFindings, scanScenarios } from "./coverage.js";
 import { fromDiagnostic, type Finding } from "./findings.js";
 import { composeProjectFromRunbook, inventoryFindings, loadInventory } from "./inventory.js";
 import { liveSeriesFindings, PrometheusSeriesClient, type SeriesClient } from "./live.js";
-import { loadRunbook } from "./load.js";
+import { loadRunbook } from "../resolve/load.js";
 import { checkExpressions, defaultPromtoolRunner, PromtoolUnavailable, type PromtoolRunner } from "./promtool.js";
-import { resolveStepsWithDiagnostics, type ResolvedStep } from "./resolve.js";
+import { resolveStepsWithDiagnostics, type ResolvedStep } from "../resolve/resolve.js";
 import { checkScripts, defaultShellcheckRunner, ShellcheckUnavailable, type ShellcheckLevel, type ShellcheckRunner } from "./shellcheck.js";
-import type { Runbook } from "./types.js";
-import type { Logger } from "../util/log.js";
+import type { Runbook } from "../types.js";
+import type { Logger } from "../../util/log.js";
 
 export interface LintOptions {
   /** Paths below are relative to it, and findings name them that way. */

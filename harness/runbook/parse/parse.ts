@@ -8,9 +8,9 @@
 // place, a shell block outside a Runbook part, commands outside any step, gaps in the
 // numbering, and a runbook in which it finds nothing to drill at all.
 import { scanMarkdown } from "./markdown.js";
-import { parseShell } from "./shell.js";
-import type { CodeBlock, DetectionQuery, Diagnostic, Runbook, Section, Step } from "./types.js";
-import { location } from "./types.js";
+import { parseShell } from "./shell-syntax.js";
+import type { CodeBlock, DetectionQuery, Diagnostic, Runbook, Section, Step } from "../types.js";
+import { location } from "../types.js";
 
 type Part = "symptoms" | "causes" | "detection" | "runbook" | "other";
 

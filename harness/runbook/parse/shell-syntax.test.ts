@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseShell } from "./shell.js";
+import { parseShell } from "./shell-syntax.js";
 
 const argvs = (text: string): string[][] => parseShell(text).commands.map((c) => c.argv);
 
