@@ -91,10 +91,12 @@ export const poolExhaust: Fault = async ({ stack, log }, params) => {
   session.on("error", () => {}); // a terminated backend ends the migration; revert then has nothing to roll back
   for (const sql of openMigrationSql(spec)) await session.query(sql);
   const users = new Users(stack.url("caddy", 8080, spec.path), spec.users, spec.userTimeoutMs);
+  // Roll back first: the users' requests still in flight then finish at once.
   const stop = async () => {
-    await users.stop();
+    const usersGone = users.stop();
     await session.query("ROLLBACK").catch(() => {});
     await session.end().catch(() => {});
+    await usersGone;
   };
 
   // Applied once the app itself reports every pooled connection checked out (what the
