@@ -5,8 +5,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { loadRunbook } from "../runbook/load.js";
-import { allSteps } from "../runbook/parse.js";
+import { loadRunbook } from "../runbook/resolve/load.js";
+import { allSteps } from "../runbook/parse/parse.js";
 import { readComposeFile } from "../stack/compose-file.js";
 import { drillOnlyServices } from "../stack/drill-stack.js";
 import { productionPrometheusDir } from "../stack/prometheus-config.js";

@@ -1,6 +1,6 @@
 // The scenario file's shape (scenarios/scenario.schema.json is the checked contract;
 // these types mirror it for the engine).
-import type { StepAnnotation } from "../runbook/annotations.js";
+import type { StepAnnotation } from "../runbook/resolve/annotations.js";
 import type { ShellDetectionSpec } from "../detect/shell-detection.js";
 import type { ContactSpec } from "../drill/contact.js";
 import type { DrillLoadSpec } from "../drill/load.js";
@@ -113,6 +113,11 @@ export interface ScenarioFile extends ScenarioBody {
   variants?: (Partial<ScenarioBody> & { name: string; description?: string })[];
   /** How the drill's stack differs from production for this scenario (stated in its report). */
   stack?: ScenarioStack;
+  /**
+   * An alert over a long window may still hold bring-up's slow answers: wait up to
+   * settleSeconds for it to be inactive before the fault (harness/drill/settle.ts).
+   */
+  steadyState?: { settleSeconds?: number };
 }
 
 export interface ScenarioStack {

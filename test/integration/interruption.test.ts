@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { dockerClient } from "../../harness/engine/docker-engine.js";
 import { listDrillResources, sweepLeftovers } from "../../harness/stack/leftovers.js";
-import { pollUntil } from "../../harness/detect/prometheus.js";
+import { pollUntil } from "../../harness/util/poll.js";
 import type { Journal } from "../../harness/drill/journal.js";
 import { repoRoot } from "../../harness/util/paths.js";
 
