@@ -63,6 +63,15 @@ export const faultParameters: Record<string, ParameterList> = {
     intervalMs: { type: "integer", about: "between calls (default 2000)" },
     maxSeconds: { type: "integer", about: "stop leaking after (default 600)" },
   },
+  "pool-exhaust": {
+    table: { type: "string", about: "the table the slow statement reads (default documents)" },
+    column: { type: "string", about: "its unindexed column (default archived_at)" },
+    applicationName: { type: "string", about: "the session's application_name (default psql)" },
+    users: { type: "integer", about: "concurrent users (default 12)" },
+    path: { type: "string", about: "the API path they call (default /api/documents)" },
+    userTimeoutMs: { type: "integer", about: "each user's timeout (default 30000)" },
+    saturateSeconds: { type: "integer", about: "how long the pool is held (default 90)" },
+  },
   "slow-query": {
     table: { type: "string", about: "the table locked (default documents)" },
     seconds: { type: "integer", about: "how long the query runs (default 600)" },
