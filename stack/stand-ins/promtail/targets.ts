@@ -221,7 +221,7 @@ export class FileTargets {
         this.metrics.readLines.inc({ path: t.path });
         this.metrics.readBytes.inc({ path: t.path }, Buffer.byteLength(raw) + 1);
         const out = runPipeline(t.scrape.stages, { line, labels: { ...t.labels }, extracted: {} }, this.log);
-        if (out) await this.client.handle({ labels: out.labels, ts: BigInt(Date.now()) * 1_000_000n, line: out.line });
+        if (out) await this.client.handle({ labels: out.labels, ts: readTimestamp(), line: out.line });
         // The position covers every line handed to the client.
         t.offset = consumed;
         this.positions.put(t.path, consumed);
@@ -249,6 +249,14 @@ export class FileTargets {
     for (const t of this.tails.values()) this.log("info", "tail routine: exited", { component: "tailer", path: t.path });
     this.savePositions();
   }
+}
+
+let lastTs = 0n;
+/** The read time in ns, strictly increasing (Go's time.Now() has ns resolution; Date.now() only ms). */
+function readTimestamp(): bigint {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  lastTs = now > lastTs ? now : lastTs + 1n;
+  return lastTs;
 }
 
 function labelSet(labels: Record<string, string>): string {
