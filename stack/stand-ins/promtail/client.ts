@@ -114,7 +114,7 @@ export class LokiClient {
       this.log("warn", "error sending batch, will retry", { component: "client", host: this.host, status, tenant: this.cfg.tenantId ?? "", error });
       this.metrics.batchRetries.inc({ host: this.host, tenant: this.cfg.tenantId ?? "" });
       if (attempt + 1 >= this.cfg.backoff.maxRetries || this.abort.signal.aborted) break;
-      await new Promise((r) => setTimeout(r, delay).unref());
+      await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(this.cfg.backoff.maxMs, delay * 2);
     }
     this.log("error", "final error sending batch", { component: "client", host: this.host, status, tenant: this.cfg.tenantId ?? "", error });

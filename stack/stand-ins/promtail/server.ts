@@ -16,7 +16,7 @@ export interface PromtailStandIn {
   port: number;
   targets: FileTargets;
   metrics: Registry;
-  /** Flushes what is queued (with retries) and the positions file, then stops. */
+  /** Saves the positions file, sends what is queued (with retries), then stops. */
   close(): Promise<void>;
 }
 
@@ -80,7 +80,9 @@ export async function startPromtailStandIn(cfg: PromtailConfig, log: Logger, hos
     close() {
       closing ??= (async () => {
         targets.stop();
-        await client.stopNow();
+        // As upstream's Shutdown (client.Stop, not StopNow): queued batches are still sent,
+        // with retries, until the process is killed (compose gives promtail 2 s).
+        await client.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
