@@ -216,7 +216,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     if (drill.detection.logs) {
       logs = await LogWatch.baseline(s, shell!, section?.detection ?? [], drill.detection.logs);
       journal.detection.logs = logs.record;
-      rec.detail = `${rec.detail ?? ""}; a new app log line was queryable ${logs.record.baselineSeconds.toFixed(1)} s after it was written`;
+      rec.detail = [rec.detail, `a new app log line was queryable ${logs.record.baselineSeconds.toFixed(1)} s after it was written`].filter(Boolean).join("; ");
     }
     if (drill.load) {
       load = new DrillLoad(s, drill.load, journal.timing?.scrapeIntervalSeconds ?? 5);
