@@ -184,7 +184,13 @@ export class DrillStack {
       hostDiskVolumes: ["app-logs"],
       memoryLimitsMb: scenario.memoryLimitsMb,
       volumeSizesMb: scenario.volumeSizesMb,
-      extraMounts: memoryView ? { "node-exporter": [`${memoryView.file}:/proc/meminfo:ro`] } : undefined,
+      extraMounts: {
+        ...(memoryView ? { "node-exporter": [`${memoryView.file}:/proc/meminfo:ro`] } : {}),
+        // A tmpfs volume is unmounted, and emptied, when its last container stops: the
+        // drill-only alert-sink keeps each sized volume mounted, so it survives a restart
+        // of its service (runbook 9.6) as a disk does.
+        ...(scenario.volumeSizesMb ? { "alert-sink": Object.keys(scenario.volumeSizesMb).map((v) => `${v}:/held/${v}:ro`) } : {}),
+      },
       mountOverrides: {
         ...(prometheus ? { "./config/prometheus": prometheus.dir } : {}),
         "./config/caddy/Caddyfile": copyConfigFile("caddy/Caddyfile", join(dir, "caddy")),
@@ -293,7 +299,7 @@ function declareVolumeSizes(services: ServiceImplementation[], scenario: Scenari
   return services.map((s) => {
     const mine = sized.filter(([vol]) => prod.services[s.service]?.volumes?.some((v) => v.startsWith(`${vol}:`)));
     if (mine.length === 0) return s;
-    return { ...s, note: `${s.note}; drill-only: ${mine.map(([vol, mb]) => `volume ${vol} is a ${mb} MiB tmpfs of its own (production's is on the host's disk)`).join(", ")}` };
+    return { ...s, note: `${s.note}; drill-only: ${mine.map(([vol, mb]) => `volume ${vol} is a ${mb} MiB tmpfs of its own, kept mounted by alert-sink (production's is on the host's disk)`).join(", ")}` };
   });
 }
 
