@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { StartedDrillStack } from "../stack/drill-stack.js";
 import type { DetectionQuery } from "../runbook/types.js";
 import { detectionCommand } from "../detect/shell-detection.js";
-import { pollUntil } from "../detect/prometheus.js";
+import { pollUntil } from "../util/poll.js";
 import { seconds, type Duration } from "../scenario/types.js";
 import type { OperatorShellLike } from "./shell.js";
 

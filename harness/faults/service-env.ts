@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument, Scalar } from "yaml";
 import { param, type Fault } from "./fault.js";
-import { pollUntil } from "../detect/prometheus.js";
+import { pollUntil } from "../util/poll.js";
 import { runChecked } from "../util/run.js";
 
 export const serviceEnv: Fault = async ({ stack }, params) => {
