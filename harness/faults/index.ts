@@ -14,6 +14,8 @@ import { portBlock } from "./port-block.js";
 import { memoryLeak } from "./memory-leak.js";
 import { slowQuery } from "./slow-query.js";
 import { poolExhaust } from "./pool-exhaust.js";
+import { promtailConfig } from "./promtail-config.js";
+import { serviceEnv } from "./service-env.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -35,6 +37,8 @@ export const faults: Record<string, Fault> = {
   "memory-leak": memoryLeak,
   "slow-query": slowQuery,
   "pool-exhaust": poolExhaust,
+  "promtail-config": promtailConfig,
+  "service-env": serviceEnv,
 };
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";

@@ -14,9 +14,9 @@ import { productionComposeFile, stateDir } from "../util/paths.js";
 import { implementationOf, type Implementation, type ProfileName } from "./catalog.js";
 import { chooseProfile, type ProfileChoice } from "./profile.js";
 import { ImageBuilder } from "./images.js";
-import { containerPort, deriveDrillCompose, imageVariable, readComposeFile, type ComposeService } from "./compose-file.js";
+import { containerPort, deriveDrillCompose, imageVariable, readComposeFile, type ComposeFile, type ComposeService } from "./compose-file.js";
 import { freePort } from "./free-port.js";
-import { copyCaddyfile, deriveAlertmanagerConfig } from "./drill-config.js";
+import { copyConfigFile, deriveAlertmanagerConfig } from "./drill-config.js";
 import { derivePrometheusConfig, type DerivedPrometheusConfig, type PrometheusTiming } from "./prometheus-config.js";
 import { generateSecrets, type DrillSecrets } from "./secrets.js";
 import { describeFailure, listDrillResources, removeProjectResources, sweepLeftovers, type ProjectResources } from "./leftovers.js";
@@ -185,10 +185,18 @@ export class DrillStack {
       hostDiskSize: this.opts.hostDiskSize ?? "256m",
       hostDiskVolumes: ["app-logs"],
       memoryLimitsMb: scenario.memoryLimitsMb,
-      extraMounts: memoryView ? { "node-exporter": [`${memoryView.file}:/proc/meminfo:ro`] } : undefined,
+      volumeSizesMb: scenario.volumeSizesMb,
+      extraMounts: {
+        ...(memoryView ? { "node-exporter": [`${memoryView.file}:/proc/meminfo:ro`] } : {}),
+        // A tmpfs volume is unmounted, and emptied, when its last container stops: the
+        // drill-only alert-sink keeps each sized volume mounted, so it survives a restart
+        // of its service (runbook 9.6) as a disk does.
+        ...(scenario.volumeSizesMb ? { "alert-sink": Object.keys(scenario.volumeSizesMb).map((v) => `${v}:/held/${v}:ro`) } : {}),
+      },
       mountOverrides: {
         ...(prometheus ? { "./config/prometheus": prometheus.dir } : {}),
-        "./config/caddy/Caddyfile": copyCaddyfile(join(dir, "caddy")),
+        "./config/caddy/Caddyfile": copyConfigFile("caddy/Caddyfile", join(dir, "caddy")),
+        "./config/promtail/config.yml": copyConfigFile("promtail/config.yml", join(dir, "promtail")),
         "./config/alertmanager": deriveAlertmanagerConfig(join(dir, "alertmanager")).dir,
       },
     });
@@ -258,7 +266,7 @@ export class DrillStack {
       sweptLeftovers: swept,
       imageNotes: builder.notes,
       imagesBuilt: built,
-      services: declareMemoryView(await describeImplementations(docker, images, implementations), scenario),
+      services: declareVolumeSizes(declareMemoryView(await describeImplementations(docker, images, implementations), scenario), scenario, prod),
       leftOut,
       prometheus,
       timings: { preflightMs: t1 - t0, imagesMs: t2 - t1, composeUpMs: t3 - t2, healthMs: t4 - t3, totalMs: t4 - t0 },
@@ -284,6 +292,17 @@ function declareMemoryView(services: ServiceImplementation[], scenario: Scenario
         }
       : s,
   );
+}
+
+/** Every report names a volume the drill gave a small disk of its own (production's shares the host's disk). */
+function declareVolumeSizes(services: ServiceImplementation[], scenario: ScenarioStack, prod: ComposeFile): ServiceImplementation[] {
+  const sized = Object.entries(scenario.volumeSizesMb ?? {});
+  if (sized.length === 0) return services;
+  return services.map((s) => {
+    const mine = sized.filter(([vol]) => prod.services[s.service]?.volumes?.some((v) => v.startsWith(`${vol}:`)));
+    if (mine.length === 0) return s;
+    return { ...s, note: `${s.note}; drill-only: ${mine.map(([vol, mb]) => `volume ${vol} is a ${mb} MiB tmpfs of its own, kept mounted by alert-sink (production's is on the host's disk)`).join(", ")}` };
+  });
 }
 
 /** The file node-exporter reads as /proc/meminfo when a scenario bounds the host's memory. */
