@@ -13,6 +13,7 @@ import { prometheusConfig } from "./prometheus-config.js";
 import { portBlock } from "./port-block.js";
 import { memoryLeak } from "./memory-leak.js";
 import { slowQuery } from "./slow-query.js";
+import { sshKeyMode } from "./ssh-key.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -33,6 +34,7 @@ export const faults: Record<string, Fault> = {
   "port-block": portBlock,
   "memory-leak": memoryLeak,
   "slow-query": slowQuery,
+  "ssh-key-mode": sshKeyMode,
 };
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";

@@ -122,6 +122,8 @@ export interface ScenarioStack {
   memoryLimitsMb?: Record<string, number>;
   /** node-exporter's /proc/meminfo shows this service's memory cgroup as the host's memory (harness/stack/memory-view.ts). */
   hostMemoryFrom?: string;
+  /** Run the drill-only stand-in for the EC2 instance: sshd reached from the operator shell (harness/stack/ec2-host.ts). */
+  ec2Host?: boolean;
 }
 
 /** One runnable drill: a scenario, or one variant of it, with the variant applied. */
