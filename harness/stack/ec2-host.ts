@@ -108,7 +108,7 @@ export class Ec2HostStandIn {
       volumes: [`${this.files.hostDir}:/drill/ssh:ro`],
       // sshd writes its pid file once it listens; no probe over TCP, so a firewall rule
       // on port 22 (a fault) does not make the host "unhealthy" as well.
-      healthcheck: { test: ["CMD-SHELL", "kill -0 \"$(cat /run/sshd.pid)\""], interval: "1s", timeout: "2s", retries: 60 },
+      healthcheck: { test: ["CMD-SHELL", "kill -0 \"$$(cat /run/sshd.pid)\""], interval: "1s", timeout: "2s", retries: 60 },
       networks: ["app-network"],
     } as ComposeService;
   }
