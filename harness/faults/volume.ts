@@ -3,7 +3,7 @@
 import { param, type Fault } from "./fault.js";
 import { runChecked } from "../util/run.js";
 import { baseImage } from "../stack/base-image.js";
-import { labelProject } from "../stack/compose-file.js";
+import { labelProject } from "../stack/labels.js";
 
 export const volumeFill: Fault = async ({ stack }, params) => {
   const volume = `${stack.project}_${param<string>(params, "volume", "string", "host-disk")}`;

@@ -14,7 +14,8 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { containerPort, labelOwnerHost, labelOwnerPid, labelProject, readComposeFile, type ComposeFile } from "../stack/compose-file.js";
+import { containerPort, readComposeFile, type ComposeFile } from "../stack/compose-file.js";
+import { labelOwnerHost, labelOwnerPid, labelProject, labelRole } from "../stack/labels.js";
 import { engineEndpoint } from "../engine/docker-engine.js";
 import type { StartedDrillStack } from "../stack/drill-stack.js";
 import { ImageBuilder } from "../stack/images.js";
@@ -26,7 +27,6 @@ import { startScopeGuard, type NetworkHooks, type Refusal, type ScopeGuard } fro
 import { policyFromCompose } from "./drill-policy.js";
 import { tarArchive } from "./tar.js";
 
-export const roleLabel = "io.runbook-drills.role";
 /** The operator shell's container: the operator's own machine, for faults on its files. */
 export const operatorShellName = (project: string): string => `${project}-operator-shell`;
 /** Where production keeps its compose file: `cd ~/app/docker-compose` in the runbook. */
@@ -327,7 +327,7 @@ export async function startOperatorShell(stack: StartedDrillStack, opts: Operato
       name,
       Image: image.ref,
       Hostname: "operator",
-      Labels: { ...labels, [roleLabel]: "operator-shell" },
+      Labels: { ...labels, [labelRole]: "operator-shell" },
       Env: [`OPERATOR_FORWARDS=${forwards.join(" ")}`, ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)],
       WorkingDir: "/root",
       HostConfig: {
