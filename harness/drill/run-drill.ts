@@ -34,6 +34,7 @@ import { TargetsPageWatch } from "./targets-detection.js";
 import { detectByShell, probeShellDetection } from "../detect/shell-detection.js";
 import { submitContact } from "./contact.js";
 import { DrillLoad, formatWindow } from "./load.js";
+import { settleAlert } from "./settle.js";
 
 export interface RunDrillOptions {
   drill: Drill;
@@ -197,9 +198,17 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     if (alertName) {
       // One evaluation must have happened for "inactive" to mean anything.
       await new Promise((r) => setTimeout(r, (journal.timing?.evaluationIntervalSeconds ?? 5) * 1000));
-      const state = await alertState();
+      let state = await alertState();
+      let held = "";
+      if (state !== "inactive" && drill.steadyState?.settleSeconds) {
+        const settled = await settleAlert(s.prometheus(), alertExpr, alertState, drill.steadyState.settleSeconds);
+        state = settled.state;
+        held = `; its expression held for ${settled.heldBy || "no series"}`;
+        log(`steady state: ${alertName} was active after bring-up${held}; waited ${settled.waitedSeconds.toFixed(0)} s (at most ${drill.steadyState.settleSeconds}) for it to be ${state}`);
+        rec.detail = `${alertName} active after bring-up${held}; inactive after waiting ${settled.waitedSeconds.toFixed(0)} s for those answers to leave the rule's window`;
+      }
       journal.detection.inactiveBeforeFault = state === "inactive";
-      if (state !== "inactive") throw new Error(`alert ${alertName} is ${state} before any fault: the steady state is not steady`);
+      if (state !== "inactive") throw new Error(`alert ${alertName} is ${state} before any fault${held}: the steady state is not steady`);
     }
     if (drill.seed?.documents) {
       seed = await seedDocuments(s, drill.seed.documents);

@@ -14,6 +14,7 @@ import { portBlock } from "./port-block.js";
 import { memoryLeak } from "./memory-leak.js";
 import { slowQuery } from "./slow-query.js";
 import { sshKeyMode } from "./ssh-key.js";
+import { poolExhaust } from "./pool-exhaust.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -35,6 +36,7 @@ export const faults: Record<string, Fault> = {
   "memory-leak": memoryLeak,
   "slow-query": slowQuery,
   "ssh-key-mode": sshKeyMode,
+  "pool-exhaust": poolExhaust,
 };
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";
