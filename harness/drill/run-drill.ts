@@ -15,6 +15,7 @@ import { checkExpectation, resolveSteps, type ResolvedStep } from "../runbook/re
 import { DrillStack, drillSesEndpoint, type StartedDrillStack } from "../stack/drill-stack.js";
 import { chooseProfile } from "../stack/profile.js";
 import { implementationOf } from "../stack/catalog.js";
+import { ec2HostBindings } from "../stack/ec2-host.js";
 import { redact } from "../stack/secrets.js";
 import { pollUntil } from "../util/poll.js";
 import { sampleDetection } from "../detect/range.js";
@@ -177,7 +178,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       loaded.annotations,
       overrideAnnotations(drill.overrides, { file: drill.source.split(":")[0] ?? drill.source, line: Number(drill.source.split(":")[1] ?? 1) }),
     );
-    const all = resolveSteps(loaded.runbook, annotations, { ...stack.secrets.env, SES_ENDPOINT_URL: drillSesEndpoint });
+    const all = resolveSteps(loaded.runbook, annotations, { ...stack.secrets.env, SES_ENDPOINT_URL: drillSesEndpoint, ...(await ec2HostBindings(stack)) });
     resolved = drill.steps.map((id) => all.find((s) => s.id === id)).filter((s): s is ResolvedStep => s !== undefined);
     rec.detail = `${r.services.length} services up in ${journal.bringUpSeconds.toFixed(1)} s (${profile.profile})`;
     return "passed";

@@ -136,6 +136,8 @@ export interface ScenarioStack {
   hostMemoryFrom?: string;
   /** A production volume on a disk of its own, this many MiB (a tmpfs), so a fault can fill it to a real ENOSPC. */
   volumeSizesMb?: Record<string, number>;
+  /** Run the drill-only stand-in for the EC2 instance: sshd reached from the operator shell (harness/stack/ec2-host.ts). */
+  ec2Host?: boolean;
 }
 
 /** One runnable drill: a scenario, or one variant of it, with the variant applied. */

@@ -72,9 +72,25 @@ const airgapped: Record<string, Implementation> = {
   },
 };
 
+/**
+ * Drill-only stand-ins for what production runs outside the compose file, built from
+ * stack/<context> (Debian packages) in both profiles. Only scenarios that ask for one
+ * (and name it in `needs`) run it; reports always mark it a stand-in.
+ */
+export const drillOnlyStandIns: Record<string, { context: string; note: string }> = {
+  "ec2-host": {
+    context: "images/ec2-host",
+    note:
+      "stands in for the production EC2 instance: Debian's openssh-server in a container on the drill network, " +
+      "reached from the operator shell (section 11); no instance, security group, SSM or AWS API behind it",
+  },
+};
+
 /** The implementation of a service in a profile. Unknown services are upstream-only. */
 export function implementationOf(profile: ProfileName, service: string): Implementation {
   if (service === "fastapi-app") return app;
+  const drillOnly = drillOnlyStandIns[service];
+  if (drillOnly) return { kind: "stand-in", bundles: {}, note: drillOnly.note };
   if (profile === "upstream") return { kind: "upstream" };
   return airgapped[service] ?? { kind: "absent", reason: `no air-gapped image is defined for ${service}` };
 }

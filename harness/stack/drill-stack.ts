@@ -25,6 +25,7 @@ import { PrometheusClient, waitForAllTargetsUp } from "../detect/prometheus.js";
 import { pollUntil } from "../util/poll.js";
 import type { ScenarioStack } from "../scenario/types.js";
 import { MemoryView } from "./memory-view.js";
+import { Ec2HostStandIn, ec2HostService } from "./ec2-host.js";
 import { labelProject } from "./labels.js";
 
 // testcontainers' Ryuk reaper image cannot be pulled here; teardown is ours (see
@@ -142,6 +143,13 @@ export class DrillStack {
       images.toxiproxy = toxi.ref;
       implementations.set("toxiproxy", { kind: "stand-in", bundles: {}, note: "Toxiproxy API stand-in in TypeScript (drill-only service)" });
     }
+    // The stand-in for the EC2 instance, for the drills that ssh to it (section 11).
+    const ec2Host = await Ec2HostStandIn.forScenario(this.opts.scenario, builder);
+    if (ec2Host) {
+      if (ec2Host.image.built) built.push({ ref: ec2Host.image.ref, seconds: ec2Host.image.seconds });
+      images[ec2HostService] = ec2Host.image.ref;
+      implementations.set(ec2HostService, implementationOf(profile.profile, ec2HostService));
+    }
     for (const l of leftOut) log(`stack: leaving out ${l.service}: ${l.reason}`);
     const t2 = Date.now();
 
@@ -161,6 +169,7 @@ export class DrillStack {
     const extraServices = {
       "alert-sink": alertSinkService(images["alert-sink"] ?? ""),
       toxiproxy: toxiproxyService(images.toxiproxy ?? "", writeToxiproxyConfig(join(dir, "toxiproxy"), proxied)),
+      ...(ec2Host ? { [ec2HostService]: ec2Host.service(join(dir, ec2HostService)) } : {}),
     };
     const hostPorts = new Map<string, number>();
     for (const [service, svc] of Object.entries({ ...prod.services, ...extraServices })) {
@@ -205,6 +214,7 @@ export class DrillStack {
     writeFileSync(composePath, `# Derived for drill ${project} from stack/docker-compose.yml; do not edit.\n${stringify(derived, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" })}`);
 
     const secrets = generateSecrets();
+    ec2Host?.register(secrets);
     let env = new DockerComposeEnvironment(dir, "docker-compose.yml")
       .withProjectName(project)
       .withEnvironment({ ...secrets.env, ...envImages })
@@ -234,6 +244,7 @@ export class DrillStack {
     const t3 = Date.now();
 
     const stack = new StartedDrillStack(project, dir, started, docker, secrets);
+    stack.ec2Host = ec2Host;
     if (memoryView && scenario.hostMemoryFrom) {
       memoryView.follow(docker, stack.containerName(scenario.hostMemoryFrom));
       stack.memoryView = memoryView;
@@ -470,6 +481,8 @@ export class StartedDrillStack {
   composeEnv: Record<string, string> = {};
   /** Set when a scenario gives node-exporter a bounded host-memory view. */
   memoryView?: MemoryView;
+  /** Set when the scenario runs the stand-in for the EC2 instance. */
+  ec2Host?: Ec2HostStandIn;
   private downed?: Promise<TeardownReport>;
 
   constructor(
