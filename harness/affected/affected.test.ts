@@ -128,6 +128,15 @@ describe("affected", () => {
     for (const d of r.drills) expect(d.profiles).toEqual(["airgapped"]);
   });
 
+  it("a changed drill-only image (the EC2 host's sshd) selects the drills that need it", () => {
+    const r = change("ec2-host-image", "stack/images/ec2-host/sshd-ec2.conf", (t) => `${t}\n# reviewed\n`);
+    expect(needing("ec2-host").length).toBeGreaterThan(0);
+    expect(ids(r)).toEqual(needing("ec2-host").sort());
+    // Both profiles build it, so the CI profile exercises it.
+    for (const d of r.drills) expect(d.profiles).toEqual(["upstream"]);
+    expect(r.files[0]!.why).toMatch(/image build context/);
+  });
+
   it("a changed SES stand-in selects the drills that need ses, and says whose bundle it is", () => {
     const r = change("ses", "stack/stand-ins/ses/server.ts", (t) => `${t}\n// reviewed\n`);
     expect(needing("ses").length).toBeGreaterThan(0);

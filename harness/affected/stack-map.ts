@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { parse } from "yaml";
-import { implementationOf, type ProfileName } from "../stack/catalog.js";
+import { drillOnlyStandIns, implementationOf, type ProfileName } from "../stack/catalog.js";
 import { parseComposeText } from "../stack/compose-file.js";
 
 export const PROFILES: ProfileName[] = ["upstream", "airgapped"];
@@ -200,6 +200,10 @@ export class StackMap {
         const impl = implementationOf(profile, service);
         if (impl.kind === "local-build" && (path + "/").startsWith(`stack/${impl.context}/`)) add(service, profile);
       }
+    }
+    // Drill-only stand-ins built from stack/images (the EC2 host): both profiles build them.
+    for (const [service, d] of Object.entries(drillOnlyStandIns)) {
+      if ((path + "/").startsWith(`stack/${d.context}/`)) for (const p of PROFILES) add(service, p);
     }
     if (hits.size > 0) return result("in the image build context");
     for (const m of composeMounts(this.compose)) {

@@ -1,6 +1,7 @@
 // The evidence interface: journal.json, one per drill run. Every report is rendered
 // from it alone. Fields may grow; the ones here are the contract.
 import type { ShellDetectionProbe } from "../detect/shell-detection.js";
+import type { LogDetectionRecord } from "./log-detection.js";
 import type { ContactSubmission } from "./contact.js";
 import type { LoadRecord } from "./load.js";
 
@@ -128,6 +129,8 @@ export interface Journal {
     symptomWatch?: SymptomSighting[];
     /** A bash Detection block run verbatim: what it printed before and during the fault. */
     shell?: { baseline?: ShellDetectionProbe; during?: ShellDetectionProbe };
+    /** Logs not showing (section 9): the Detection command and the section's log query (log-detection.ts). */
+    logs?: LogDetectionRecord;
   };
   notification?: { receiver: string; deliveredAt?: string; secondsToNotify?: number };
   symptoms: CheckRecord[];

@@ -15,6 +15,7 @@ import { checkExpectation, resolveSteps, type ResolvedStep } from "../runbook/re
 import { DrillStack, drillSesEndpoint, type StartedDrillStack } from "../stack/drill-stack.js";
 import { chooseProfile } from "../stack/profile.js";
 import { implementationOf } from "../stack/catalog.js";
+import { ec2HostBindings } from "../stack/ec2-host.js";
 import { redact } from "../stack/secrets.js";
 import { pollUntil } from "../util/poll.js";
 import { sampleDetection } from "../detect/range.js";
@@ -35,6 +36,7 @@ import { detectByShell, probeShellDetection } from "../detect/shell-detection.js
 import { submitContact } from "./contact.js";
 import { DrillLoad, formatWindow } from "./load.js";
 import { settleAlert } from "./settle.js";
+import { LogWatch } from "./log-detection.js";
 
 export interface RunDrillOptions {
   drill: Drill;
@@ -85,6 +87,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   let targetsPage: TargetsPageWatch | undefined;
   let aborted = false;
   let load: DrillLoad | undefined;
+  let logs: LogWatch | undefined;
 
   const expectedFindings = () => (drill.knownFindings ?? []).filter((k) => !k.profiles || (journal.profile !== undefined && k.profiles.includes(journal.profile as "upstream" | "airgapped")));
   const finding = (phase: PhaseName, summary: string, step?: string, canBeKnown = true) => {
@@ -176,7 +179,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       loaded.annotations,
       overrideAnnotations(drill.overrides, { file: drill.source.split(":")[0] ?? drill.source, line: Number(drill.source.split(":")[1] ?? 1) }),
     );
-    const all = resolveSteps(loaded.runbook, annotations, { ...stack.secrets.env, SES_ENDPOINT_URL: drillSesEndpoint });
+    const all = resolveSteps(loaded.runbook, annotations, { ...stack.secrets.env, SES_ENDPOINT_URL: drillSesEndpoint, ...(await ec2HostBindings(stack)) });
     resolved = drill.steps.map((id) => all.find((s) => s.id === id)).filter((s): s is ResolvedStep => s !== undefined);
     rec.detail = `${r.services.length} services up in ${journal.bringUpSeconds.toFixed(1)} s (${profile.profile})`;
     return "passed";
@@ -220,6 +223,11 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       journal.detection.shell = { baseline: b };
       if (b.fired) throw new Error(`the runbook's detection \`${b.command}\` shows the failure before any fault: ${b.verdict}`);
       rec.detail = `${rec.detail ?? ""}; before the fault the runbook's detection ${b.verdict}`;
+    }
+    if (drill.detection.logs) {
+      logs = await LogWatch.baseline(s, shell!, section?.detection ?? [], drill.detection.logs);
+      journal.detection.logs = logs.record;
+      rec.detail = [rec.detail, `a new app log line was queryable ${logs.record.baselineSeconds.toFixed(1)} s after it was written`].filter(Boolean).join("; ");
     }
     if (drill.load) {
       load = new DrillLoad(s, drill.load, journal.timing?.scrapeIntervalSeconds ?? 5);
@@ -291,6 +299,15 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         journal.detection.firedAt = d.firedAt;
         journal.detection.secondsToDetect = d.secondsToDetect;
         for (const f of d.findings) finding(f.phase, f.summary);
+        rec.detail = d.detail;
+        return d.status;
+      }
+      if (logs) {
+        const d = await logs.detect(injectedAt, seconds(drill.timeouts?.detect, 60) * 1000);
+        journal.detection.query = `${section?.detection.find((b) => b.language === "bash")?.expr.trim() ?? ""}; ${logs.record.selector} since the fault`;
+        for (const f of d.findings) finding("detect", f);
+        journal.detection.firedAt = d.firedAt;
+        if (d.firedAt) journal.detection.secondsToDetect = since(injectedAt, d.firedAt);
         rec.detail = d.detail;
         return d.status;
       }
@@ -482,8 +499,18 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     // --- integrity: the seed data survived.
     await phase("integrity", async () => {
       const checks = drill.integrity ?? [];
-      if (checks.length === 0 || !seed) return "skipped";
       let failed = false;
+      if (logs) {
+        // Log lines are data too: the one written during the fault, recovered or lost.
+        const r = await logs.outageLine();
+        journal.integrity.push(r);
+        bus.emit({ type: "check", check: { ...r, at: new Date().toISOString() } });
+        if (!r.passed) {
+          failed = true;
+          finding("integrity", `${r.check}: ${r.detail}`);
+        }
+      }
+      if (checks.length === 0 || !seed) return logs ? (failed ? "failed" : "passed") : "skipped";
       for (const which of checks) {
         const r = await checkIntegrity(s, seed, which);
         journal.integrity.push({ check: which, ...r });

@@ -13,7 +13,10 @@ import { prometheusConfig } from "./prometheus-config.js";
 import { portBlock } from "./port-block.js";
 import { memoryLeak } from "./memory-leak.js";
 import { slowQuery } from "./slow-query.js";
+import { sshKeyMode } from "./ssh-key.js";
 import { poolExhaust } from "./pool-exhaust.js";
+import { promtailConfig } from "./promtail-config.js";
+import { serviceEnv } from "./service-env.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -34,7 +37,10 @@ export const faults: Record<string, Fault> = {
   "port-block": portBlock,
   "memory-leak": memoryLeak,
   "slow-query": slowQuery,
+  "ssh-key-mode": sshKeyMode,
   "pool-exhaust": poolExhaust,
+  "promtail-config": promtailConfig,
+  "service-env": serviceEnv,
 };
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";

@@ -1,13 +1,14 @@
 // The operator shell as the drill runner uses it (drill/shell.ts): the drill host's
 // disk mounted where the runbook's cleanup looks (/var/log), the drill's Caddyfile where
 // production keeps it (~/app/docker-compose/config/caddy), the backups at /backup, and the host's AWS CLI
-// credentials pointing at the drill's S3.
+// credentials pointing at the drill's S3; with the EC2 host's stand-in, the operator's key in ~/.ssh.
 import { join } from "node:path";
 import type { StartedDrillStack } from "../stack/drill-stack.js";
 import { hostDiskVolume } from "../stack/compose-file.js";
 import type { OperatorShellLike, ShellResult } from "../drill/shell.js";
 import { composeDirInShell, startOperatorShell } from "./operator-shell.js";
 import { silentLogger } from "../util/log.js";
+import { installOperatorKey } from "./ec2-access.js";
 
 export async function startShellForDrill(stack: StartedDrillStack): Promise<OperatorShellLike> {
   const env = stack.secrets.env;
@@ -24,6 +25,11 @@ export async function startShellForDrill(stack: StartedDrillStack): Promise<Oper
       AWS_SECRET_ACCESS_KEY: env.MINIO_ROOT_PASSWORD ?? "",
       AWS_DEFAULT_REGION: "us-east-1",
     },
+  });
+  // The operator's key to the EC2 host's stand-in, when the drill runs one.
+  await installOperatorKey(stack, shell.containerName).catch(async (err: unknown) => {
+    await shell.close();
+    throw err;
   });
   let n = 0;
   return {

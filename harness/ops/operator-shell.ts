@@ -27,6 +27,8 @@ import { startScopeGuard, type NetworkHooks, type Refusal, type ScopeGuard } fro
 import { policyFromCompose } from "./drill-policy.js";
 import { tarArchive } from "./tar.js";
 
+/** The operator shell's container: the operator's own machine, for faults on its files. */
+export const operatorShellName = (project: string): string => `${project}-operator-shell`;
 /** Where production keeps its compose file: `cd ~/app/docker-compose` in the runbook. */
 export const composeDirInShell = "/root/app/docker-compose";
 
@@ -290,7 +292,7 @@ export async function startOperatorShell(stack: StartedDrillStack, opts: Operato
   const derivedPath = join(stack.dir, "docker-compose.yml");
   const derivedText = readFileSync(derivedPath, "utf8");
   const derived = readComposeFile(derivedPath);
-  const name = `${stack.project}-operator-shell`;
+  const name = operatorShellName(stack.project);
   const networks = Object.keys(derived.networks ?? {}).map((n) => `${stack.project}_${n}`);
   const labels = { [labelProject]: stack.project, [labelOwnerPid]: String(process.pid), [labelOwnerHost]: hostname() };
 

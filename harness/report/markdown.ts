@@ -26,7 +26,7 @@ export function renderMarkdown(j: Journal): string {
     `| Started / ended | ${t(j.startedAt)} / ${t(j.endedAt)} |`,
     `| Profile | ${j.profile ?? "—"} (${j.profileReason ?? ""}) |`,
     `| Fault | ${j.fault ? `${j.fault.kind}: ${j.fault.detail ?? ""}` : "—"} |`,
-    `| Time to detect | ${j.detection.secondsToDetect !== undefined ? `${j.detection.secondsToDetect.toFixed(1)} s (the rule's bound, scrape + evaluation + for: ${j.detection.lowerBoundSeconds} s)` : "not detected"} |`,
+    `| Time to detect | ${j.detection.secondsToDetect !== undefined ? `${j.detection.secondsToDetect.toFixed(1)} s${j.detection.lowerBoundSeconds !== undefined ? ` (the rule's bound, scrape + evaluation + for: ${j.detection.lowerBoundSeconds} s)` : " (no alert rule, so no bound)"}` : "not detected"} |`,
     `| Time to notify | ${j.notification?.secondsToNotify !== undefined ? `${j.notification.secondsToNotify.toFixed(1)} s after firing` : "—"} |`,
     `| Time to recover | ${j.recovery.secondsToRecover !== undefined ? `${j.recovery.secondsToRecover.toFixed(1)} s after the fault` : "not recovered"} |`,
     "",

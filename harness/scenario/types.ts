@@ -2,6 +2,7 @@
 // these types mirror it for the engine).
 import type { StepAnnotation } from "../runbook/resolve/annotations.js";
 import type { ShellDetectionSpec } from "../detect/shell-detection.js";
+import type { LogDetectionSpec } from "../drill/log-detection.js";
 import type { ContactSpec } from "../drill/contact.js";
 import type { DrillLoadSpec } from "../drill/load.js";
 
@@ -75,6 +76,11 @@ export interface Detection {
   targetsPage?: { job: string; path?: string };
   /** Run the section's bash Detection block verbatim and compare the count it prints. */
   runbookCommand?: ShellDetectionSpec;
+  /**
+   * Logs not showing: the section's bash Detection (a readiness URL) run verbatim, and its
+   * log query returning nothing for the app's lines since the fault (harness/drill/log-detection.ts).
+   */
+  logs?: LogDetectionSpec;
   /** The section has no alert rule: record that as a finding, saying what should alert. */
   missingAlert?: string;
   symptoms?: Check[];
@@ -110,7 +116,8 @@ export interface ScenarioFile extends ScenarioBody {
   needs?: string[];
   seed?: { documents?: number };
   timing?: { scrapeInterval?: string; evaluationInterval?: string; alertFor?: string };
-  variants?: (Partial<ScenarioBody> & { name: string; description?: string })[];
+  /** A variant may change the drill's stack too (e.g. a volume of its own to fill). */
+  variants?: (Partial<ScenarioBody> & { name: string; description?: string; stack?: ScenarioStack })[];
   /** How the drill's stack differs from production for this scenario (stated in its report). */
   stack?: ScenarioStack;
   /**
@@ -127,6 +134,10 @@ export interface ScenarioStack {
   memoryLimitsMb?: Record<string, number>;
   /** node-exporter's /proc/meminfo shows this service's memory cgroup as the host's memory (harness/stack/memory-view.ts). */
   hostMemoryFrom?: string;
+  /** A production volume on a disk of its own, this many MiB (a tmpfs), so a fault can fill it to a real ENOSPC. */
+  volumeSizesMb?: Record<string, number>;
+  /** Run the drill-only stand-in for the EC2 instance: sshd reached from the operator shell (harness/stack/ec2-host.ts). */
+  ec2Host?: boolean;
 }
 
 /** One runnable drill: a scenario, or one variant of it, with the variant applied. */

@@ -54,14 +54,43 @@ const airgapped: Record<string, Implementation> = {
     bundles: { main: "stand-ins/ses/main.ts" },
     note: "SES stand-in (aws-ses-v2-local) on LocalStack's port 4566, with GET /store",
   },
-  grafana: { kind: "absent", reason: "no Debian package for Grafana and no stand-in" },
-  loki: { kind: "absent", reason: "no Debian package for Loki and no stand-in" },
-  promtail: { kind: "absent", reason: "no Debian package for Promtail and no stand-in" },
+  // No Debian packages exist for Grafana, Loki or Promtail.
+  grafana: {
+    kind: "stand-in",
+    bundles: { main: "stand-ins/grafana/main.ts" },
+    note: "Grafana HTTP API stand-in in TypeScript (health, login, provisioned datasources, Explore queries via /api/ds/query); no UI",
+  },
+  loki: {
+    kind: "stand-in",
+    bundles: { main: "stand-ins/loki/main.ts" },
+    note: "Loki API stand-in in TypeScript (push protobuf+snappy/JSON, query_range with selectors and line filters; WAL and chunks under /loki)",
+  },
+  promtail: {
+    kind: "stand-in",
+    bundles: { main: "stand-ins/promtail/main.ts" },
+    note: "Promtail stand-in in TypeScript (reads /etc/promtail/config.yml: __path__ globs, positions file, json/labels pipeline; ships protobuf+snappy)",
+  },
+};
+
+/**
+ * Drill-only stand-ins for what production runs outside the compose file, built from
+ * stack/<context> (Debian packages) in both profiles. Only scenarios that ask for one
+ * (and name it in `needs`) run it; reports always mark it a stand-in.
+ */
+export const drillOnlyStandIns: Record<string, { context: string; note: string }> = {
+  "ec2-host": {
+    context: "images/ec2-host",
+    note:
+      "stands in for the production EC2 instance: Debian's openssh-server in a container on the drill network, " +
+      "reached from the operator shell (section 11); no instance, security group, SSM or AWS API behind it",
+  },
 };
 
 /** The implementation of a service in a profile. Unknown services are upstream-only. */
 export function implementationOf(profile: ProfileName, service: string): Implementation {
   if (service === "fastapi-app") return app;
+  const drillOnly = drillOnlyStandIns[service];
+  if (drillOnly) return { kind: "stand-in", bundles: {}, note: drillOnly.note };
   if (profile === "upstream") return { kind: "upstream" };
   return airgapped[service] ?? { kind: "absent", reason: `no air-gapped image is defined for ${service}` };
 }

@@ -75,6 +75,13 @@ describe("drill-derived compose file", () => {
     expect(withApp.volumes?.["app-logs"]).toBeUndefined();
   });
 
+  it("gives a sized volume a tmpfs disk of its own, fillable to ENOSPC, and leaves the others alone", () => {
+    const withLoki = deriveDrillCompose(prod, { ...opts, images: { ...opts.images, loki: "img/loki:1" }, volumeSizesMb: { "loki-data": 32 } });
+    expect(withLoki.services.loki?.volumes).toContain("loki-data:/loki");
+    expect(withLoki.volumes?.["loki-data"]).toMatchObject({ driver: "local", driver_opts: { type: "tmpfs", device: "tmpfs", o: "size=32m" }, labels: { [labelProject]: "drill-test" } });
+    expect(withLoki.volumes?.["postgres-data"]?.driver_opts).toBeUndefined();
+  });
+
   it("refuses a bind mount of an absolute host path", () => {
     const bad = { ...prod, services: { x: { image: "${X_IMAGE:-x:1}", volumes: ["/etc:/etc"] } } };
     expect(() => deriveDrillCompose(bad, { ...opts, images: { x: "x:1" } })).toThrow(/reaches outside the drill/);

@@ -90,6 +90,8 @@ export interface DeriveOptions {
   extraMounts?: Record<string, string[]>;
   /** Memory limit per service in MiB, swap included (the kernel's OOM killer acts at it). */
   memoryLimitsMb?: Record<string, number>;
+  /** Production volumes that get a disk of their own in the drill: a tmpfs of this many MiB, fillable to a real ENOSPC. */
+  volumeSizesMb?: Record<string, number>;
 }
 
 /** The port a service listens on inside its container, from "8080:8080" or "127.0.0.1:9090:9090". */
@@ -156,7 +158,9 @@ export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): Comp
   const volumes: Record<string, Record<string, unknown>> = {};
   const onHostDisk = new Set(opts.hostDiskVolumes ?? []);
   for (const [name, vol] of Object.entries(prod.volumes ?? {})) {
-    if (!onHostDisk.has(name)) volumes[name] = { ...(vol ?? {}), labels: labels };
+    if (onHostDisk.has(name)) continue;
+    const sizeMb = opts.volumeSizesMb?.[name];
+    volumes[name] = sizeMb ? { driver: "local", driver_opts: { type: "tmpfs", device: "tmpfs", o: `size=${sizeMb}m` }, labels } : { ...(vol ?? {}), labels: labels };
   }
   if (Object.values(services).some((s) => s.volumes?.some((v) => v.startsWith(`${hostDiskVolume}:`)))) {
     // A size-limited tmpfs, so "the disk" can be filled to a real ENOSPC without

@@ -1,6 +1,7 @@
 // Per-drill copies of the configuration a drill must be able to change or redirect,
 // so the repository's files are never touched: the Caddyfile (a fault rewrites a
-// route), and Alertmanager's config (its Slack receiver becomes the drill's webhook).
+// route), Promtail's config (a fault breaks its __path__), and Alertmanager's config
+// (its Slack receiver becomes the drill's webhook).
 import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
@@ -8,11 +9,11 @@ import { stackDir } from "../util/paths.js";
 
 export const alertSinkUrl = "http://alert-sink:9095/slack";
 
-/** A copy of the Caddyfile that faults may edit in place (same inode, so the bind mount sees it). */
-export function copyCaddyfile(outDir: string): string {
+/** A copy of a file under stack/config that faults may edit in place (same inode, so the bind mount sees it). */
+export function copyConfigFile(relative: string, outDir: string): string {
   mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, "Caddyfile");
-  copyFileSync(resolve(stackDir, "config/caddy/Caddyfile"), file);
+  const file = join(outDir, relative.split("/").pop() ?? relative);
+  copyFileSync(resolve(stackDir, "config", relative), file);
   return file;
 }
 

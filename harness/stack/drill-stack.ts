@@ -14,9 +14,9 @@ import { productionComposeFile, stateDir } from "../util/paths.js";
 import { implementationOf, type Implementation, type ProfileName } from "./catalog.js";
 import { chooseProfile, type ProfileChoice } from "./profile.js";
 import { ImageBuilder } from "./images.js";
-import { containerPort, deriveDrillCompose, imageVariable, readComposeFile, type ComposeService } from "./compose-file.js";
+import { containerPort, deriveDrillCompose, imageVariable, readComposeFile, type ComposeFile, type ComposeService } from "./compose-file.js";
 import { freePort } from "./free-port.js";
-import { copyCaddyfile, deriveAlertmanagerConfig } from "./drill-config.js";
+import { copyConfigFile, deriveAlertmanagerConfig } from "./drill-config.js";
 import { derivePrometheusConfig, type DerivedPrometheusConfig, type PrometheusTiming } from "./prometheus-config.js";
 import { generateSecrets, type DrillSecrets } from "./secrets.js";
 import { describeFailure, listDrillResources, removeProjectResources, sweepLeftovers, type ProjectResources } from "./leftovers.js";
@@ -25,6 +25,7 @@ import { PrometheusClient, waitForAllTargetsUp } from "../detect/prometheus.js";
 import { pollUntil } from "../util/poll.js";
 import type { ScenarioStack } from "../scenario/types.js";
 import { MemoryView } from "./memory-view.js";
+import { Ec2HostStandIn, ec2HostService } from "./ec2-host.js";
 import { labelProject } from "./labels.js";
 
 // testcontainers' Ryuk reaper image cannot be pulled here; teardown is ours (see
@@ -142,6 +143,13 @@ export class DrillStack {
       images.toxiproxy = toxi.ref;
       implementations.set("toxiproxy", { kind: "stand-in", bundles: {}, note: "Toxiproxy API stand-in in TypeScript (drill-only service)" });
     }
+    // The stand-in for the EC2 instance, for the drills that ssh to it (section 11).
+    const ec2Host = await Ec2HostStandIn.forScenario(this.opts.scenario, builder);
+    if (ec2Host) {
+      if (ec2Host.image.built) built.push({ ref: ec2Host.image.ref, seconds: ec2Host.image.seconds });
+      images[ec2HostService] = ec2Host.image.ref;
+      implementations.set(ec2HostService, implementationOf(profile.profile, ec2HostService));
+    }
     for (const l of leftOut) log(`stack: leaving out ${l.service}: ${l.reason}`);
     const t2 = Date.now();
 
@@ -161,6 +169,7 @@ export class DrillStack {
     const extraServices = {
       "alert-sink": alertSinkService(images["alert-sink"] ?? ""),
       toxiproxy: toxiproxyService(images.toxiproxy ?? "", writeToxiproxyConfig(join(dir, "toxiproxy"), proxied)),
+      ...(ec2Host ? { [ec2HostService]: ec2Host.service(join(dir, ec2HostService)) } : {}),
     };
     const hostPorts = new Map<string, number>();
     for (const [service, svc] of Object.entries({ ...prod.services, ...extraServices })) {
@@ -185,10 +194,18 @@ export class DrillStack {
       hostDiskSize: this.opts.hostDiskSize ?? "256m",
       hostDiskVolumes: ["app-logs"],
       memoryLimitsMb: scenario.memoryLimitsMb,
-      extraMounts: memoryView ? { "node-exporter": [`${memoryView.file}:/proc/meminfo:ro`] } : undefined,
+      volumeSizesMb: scenario.volumeSizesMb,
+      extraMounts: {
+        ...(memoryView ? { "node-exporter": [`${memoryView.file}:/proc/meminfo:ro`] } : {}),
+        // A tmpfs volume is unmounted, and emptied, when its last container stops: the
+        // drill-only alert-sink keeps each sized volume mounted, so it survives a restart
+        // of its service (runbook 9.6) as a disk does.
+        ...(scenario.volumeSizesMb ? { "alert-sink": Object.keys(scenario.volumeSizesMb).map((v) => `${v}:/held/${v}:ro`) } : {}),
+      },
       mountOverrides: {
         ...(prometheus ? { "./config/prometheus": prometheus.dir } : {}),
-        "./config/caddy/Caddyfile": copyCaddyfile(join(dir, "caddy")),
+        "./config/caddy/Caddyfile": copyConfigFile("caddy/Caddyfile", join(dir, "caddy")),
+        "./config/promtail/config.yml": copyConfigFile("promtail/config.yml", join(dir, "promtail")),
         "./config/alertmanager": deriveAlertmanagerConfig(join(dir, "alertmanager")).dir,
       },
     });
@@ -197,6 +214,7 @@ export class DrillStack {
     writeFileSync(composePath, `# Derived for drill ${project} from stack/docker-compose.yml; do not edit.\n${stringify(derived, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" })}`);
 
     const secrets = generateSecrets();
+    ec2Host?.register(secrets);
     let env = new DockerComposeEnvironment(dir, "docker-compose.yml")
       .withProjectName(project)
       .withEnvironment({ ...secrets.env, ...envImages })
@@ -226,6 +244,7 @@ export class DrillStack {
     const t3 = Date.now();
 
     const stack = new StartedDrillStack(project, dir, started, docker, secrets);
+    stack.ec2Host = ec2Host;
     if (memoryView && scenario.hostMemoryFrom) {
       memoryView.follow(docker, stack.containerName(scenario.hostMemoryFrom));
       stack.memoryView = memoryView;
@@ -258,7 +277,7 @@ export class DrillStack {
       sweptLeftovers: swept,
       imageNotes: builder.notes,
       imagesBuilt: built,
-      services: declareMemoryView(await describeImplementations(docker, images, implementations), scenario),
+      services: declareVolumeSizes(declareMemoryView(await describeImplementations(docker, images, implementations), scenario), scenario, prod),
       leftOut,
       prometheus,
       timings: { preflightMs: t1 - t0, imagesMs: t2 - t1, composeUpMs: t3 - t2, healthMs: t4 - t3, totalMs: t4 - t0 },
@@ -284,6 +303,17 @@ function declareMemoryView(services: ServiceImplementation[], scenario: Scenario
         }
       : s,
   );
+}
+
+/** Every report names a volume the drill gave a small disk of its own (production's shares the host's disk). */
+function declareVolumeSizes(services: ServiceImplementation[], scenario: ScenarioStack, prod: ComposeFile): ServiceImplementation[] {
+  const sized = Object.entries(scenario.volumeSizesMb ?? {});
+  if (sized.length === 0) return services;
+  return services.map((s) => {
+    const mine = sized.filter(([vol]) => prod.services[s.service]?.volumes?.some((v) => v.startsWith(`${vol}:`)));
+    if (mine.length === 0) return s;
+    return { ...s, note: `${s.note}; drill-only: ${mine.map(([vol, mb]) => `volume ${vol} is a ${mb} MiB tmpfs of its own, kept mounted by alert-sink (production's is on the host's disk)`).join(", ")}` };
+  });
 }
 
 /** The file node-exporter reads as /proc/meminfo when a scenario bounds the host's memory. */
@@ -451,6 +481,8 @@ export class StartedDrillStack {
   composeEnv: Record<string, string> = {};
   /** Set when a scenario gives node-exporter a bounded host-memory view. */
   memoryView?: MemoryView;
+  /** Set when the scenario runs the stand-in for the EC2 instance. */
+  ec2Host?: Ec2HostStandIn;
   private downed?: Promise<TeardownReport>;
 
   constructor(

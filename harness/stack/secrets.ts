@@ -11,7 +11,15 @@ export interface DrillSecrets {
   prometheusBasicAuth: { user: string; password: string };
 }
 
-const token = (bytes = 18) => randomBytes(bytes).toString("base64url");
+// base64url may begin with "-", and a secret passed on a command line that begins with
+// "-" reads as a flag (seen: minio-init's `mc alias set ... <password>` failed with "flag
+// provided but not defined" about once in 64 drills, and bring-up hung until its timeout).
+export const token = (bytes = 18): string => {
+  for (;;) {
+    const value = randomBytes(bytes).toString("base64url");
+    if (!value.startsWith("-")) return value;
+  }
+};
 
 export function generateSecrets(): DrillSecrets {
   const basicAuthPassword = token();

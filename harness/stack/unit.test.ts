@@ -56,7 +56,8 @@ describe("profiles", () => {
     for (const s of ["caddy", "postgresql", "postgres-exporter", "prometheus", "alertmanager", "node-exporter", "blackbox-exporter"]) {
       expect(implementationOf("airgapped", s).kind).toBe("local-build");
     }
-    expect(implementationOf("airgapped", "grafana").kind).toBe("absent");
+    for (const s of ["grafana", "loki", "promtail"]) expect(implementationOf("airgapped", s).kind).toBe("stand-in");
+    expect(implementationOf("airgapped", "no-such-service").kind).toBe("absent");
     expect(implementationOf("airgapped", "meilisearch").kind).toBe("stand-in");
     expect(implementationOf("airgapped", "fastapi-app").kind).toBe("local-build");
     expect(implementationOf("upstream", "grafana").kind).toBe("upstream");

@@ -1,5 +1,8 @@
 """JSON log lines to stdout and to $LOG_DIR/app.log (shipped by Promtail to Loki).
 
+LOG_FORMAT=text switches to plain `time LEVEL [logger] message` lines, the
+stdlib's usual shape (Promtail's json stage cannot read them; runbook 9.5b).
+
 Each line carries timestamp, level, logger, message, and, for requests, route,
 method, status and duration_ms. `levelname` repeats `level` for log pipelines
 that read the stdlib name. Known secret values are redacted from every line.
@@ -50,10 +53,15 @@ class JsonFormatter(jsonlogger.JsonFormatter):
         return redact(super().jsonify_log_record(log_record))
 
 
+class TextFormatter(logging.Formatter):
+    def format(self, record):
+        return redact(super().format(record))
+
+
 _configured = False
 
 
-def setup_logging(log_dir: str, level: str = "INFO", secrets=()) -> str | None:
+def setup_logging(log_dir: str, level: str = "INFO", secrets=(), fmt: str = "json") -> str | None:
     """Configure the root logger once; return the log file path or None."""
     global _configured
     register_secrets(secrets)
@@ -65,7 +73,11 @@ def setup_logging(log_dir: str, level: str = "INFO", secrets=()) -> str | None:
     # the file handler is dropped silently (stdout still has the line).
     logging.raiseExceptions = False
 
-    formatter = JsonFormatter("%(message)s", json_ensure_ascii=False)
+    formatter = (
+        TextFormatter("%(asctime)s %(levelname)s [%(name)s] %(message)s")
+        if fmt == "text"
+        else JsonFormatter("%(message)s", json_ensure_ascii=False)
+    )
     root = logging.getLogger()
     root.handlers.clear()
     root.setLevel(getattr(logging, level, logging.INFO))

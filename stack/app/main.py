@@ -44,7 +44,7 @@ from settings import load_settings
 APP_VERSION = "1.0.0"
 
 settings = load_settings()
-LOG_FILE = setup_logging(settings.log_dir, settings.log_level, secrets=settings.secret_values())
+LOG_FILE = setup_logging(settings.log_dir, settings.log_level, secrets=settings.secret_values(), fmt=settings.log_format)
 log = logging.getLogger("app")
 
 db = PostgreSQLService(settings)

@@ -69,6 +69,7 @@ class Settings:
     # Runtime
     log_dir: str = "/mnt/logs"
     log_level: str = "INFO"
+    log_format: str = "json"
     metrics_port: int = 9091
     health_check_timeout_seconds: float = 2.0
     health_monitor_interval_seconds: float = 15.0
@@ -127,6 +128,7 @@ def load_settings() -> Settings:
         contact_to=_env("CONTACT_TO", "team@example.com"),
         log_dir=_env("LOG_DIR", "/mnt/logs"),
         log_level=_env("LOG_LEVEL", "INFO").upper(),
+        log_format=_env("LOG_FORMAT", "json").lower(),
         metrics_port=_env_int("METRICS_PORT", 9091),
         health_check_timeout_seconds=max(0.5, _env_float("HEALTH_CHECK_TIMEOUT_SECONDS", 2.0)),
         health_monitor_interval_seconds=max(0.0, _env_float("HEALTH_MONITOR_INTERVAL_SECONDS", 15.0)),

@@ -159,6 +159,33 @@ describe.sequential("drill stack bring-up and teardown", () => {
     for (const c of ["database", "storage", "search", "email"]) expect(health.components[c]?.status, c).toBe("healthy");
   });
 
+  it("ships the app's JSON log lines through Promtail to Loki, and Grafana (behind Caddy) finds them", async () => {
+    for (const s of ["loki", "promtail", "grafana"]) expect(served(s), `${s} served`).toBe(true);
+    const marker = `logline${Date.now()}`;
+    // A 404 through Caddy to the app is logged with its path.
+    await fetch(stack.url("caddy", 8080, `/api/${marker}`));
+    const query = `{job="fastapi"} |= "${marker}"`;
+    const lines = await pollUntil("the app's log line in Loki", 60_000, 1000, async () => {
+      const res = await fetch(stack.url("loki", 3100, `/loki/api/v1/query_range?${new URLSearchParams({ query })}`));
+      const body = (await res.json()) as { data: { result: { stream: Record<string, string>; values: [string, string][] }[] } };
+      const found = body.data.result.flatMap((r) => r.values.map((v) => ({ stream: r.stream, line: v[1] })));
+      return found.length > 0 ? { value: found, reason: "" } : { reason: `no line matches ${query}` };
+    });
+    expect(lines[0]?.stream).toMatchObject({ job: "fastapi", filename: "/mnt/logs/app.log", level: expect.any(String) });
+    expect(() => JSON.parse(lines[0]?.line ?? "")).not.toThrow();
+    const auth = `Basic ${Buffer.from(`admin:${stack.composeEnv.GRAFANA_ADMIN_PASSWORD}`).toString("base64")}`;
+    const loki = (await (await fetch(stack.url("caddy", 8080, "/grafana/api/datasources/name/Loki"), { headers: { authorization: auth } })).json()) as { uid: string };
+    const res = await fetch(stack.url("caddy", 8080, "/grafana/api/ds/query"), {
+      method: "POST",
+      headers: { authorization: auth, "content-type": "application/json" },
+      body: JSON.stringify({ from: "now-15m", to: "now", queries: [{ refId: "A", datasource: { uid: loki.uid, type: "loki" }, expr: query }] }),
+    });
+    expect(res.status).toBe(200);
+    const frames = ((await res.json()) as { results: { A: { frames: { schema: { fields: { name: string }[] }; data: { values: unknown[][] } }[] } } }).results.A.frames;
+    const lineField = frames[0]?.schema.fields.findIndex((f) => f.name === "Line") ?? -1;
+    expect(frames[0]?.data.values[lineField]).toEqual(lines.map((l) => l.line));
+  });
+
   it("tears down leaving no container, network or volume", async () => {
     teardown = await stack.down();
     expect(teardown.leftBehind).toEqual([]);

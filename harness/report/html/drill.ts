@@ -124,7 +124,7 @@ export function buildDrillHtml(j: Journal, charts: DrillCharts): string {
     `<tr><th>Started / ended</th><td>${when(j.startedAt)} / ${when(j.endedAt)}</td></tr>`,
     `<tr><th>Profile</th><td>${esc(j.profile ?? "—")}${j.profileReason ? ` (${esc(j.profileReason)})` : ""}</td></tr>`,
     `<tr><th>Fault</th><td>${j.fault ? `<code>${esc(j.fault.kind)}</code> ${esc(j.fault.detail ?? "")}` : "—"}</td></tr>`,
-    `<tr><th>Time to detect</th><td>${d.secondsToDetect !== undefined ? `${secs(d.secondsToDetect)} (the rule's bound, scrape + evaluation + for: ${d.lowerBoundSeconds ?? "—"} s)` : "not detected"}</td></tr>`,
+    `<tr><th>Time to detect</th><td>${d.secondsToDetect !== undefined ? `${secs(d.secondsToDetect)}${d.lowerBoundSeconds !== undefined ? ` (the rule's bound, scrape + evaluation + for: ${d.lowerBoundSeconds} s)` : " (no alert rule, so no bound)"}` : "not detected"}</td></tr>`,
     `<tr><th>Time to notify</th><td>${j.notification?.secondsToNotify !== undefined ? `${secs(j.notification.secondsToNotify)} after firing (${esc(j.notification.receiver)})` : "—"}</td></tr>`,
     `<tr><th>Time to recover</th><td>${j.recovery.secondsToRecover !== undefined ? `${secs(j.recovery.secondsToRecover)} after the fault` : "not recovered"}</td></tr>`,
     `</table>`,

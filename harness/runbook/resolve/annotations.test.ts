@@ -16,7 +16,7 @@ import { AnnotationError, checkExpectation, resolveSteps, resolveStepsWithDiagno
 const RUNBOOK = "runbooks/failure-modes.md";
 const runbook = parseRunbook(readFileSync(join(repoRoot, RUNBOOK), "utf8"), RUNBOOK);
 const fileAnnotations = loadAnnotations(join(repoRoot, "runbooks/failure-modes.drill.yaml"), "runbooks/failure-modes.drill.yaml");
-const drillValues = { MEILI_MASTER_KEY: "meili-secret", SES_ENDPOINT_URL: "http://ses:4566" };
+const drillValues = { MEILI_MASTER_KEY: "meili-secret", SES_ENDPOINT_URL: "http://ses:4566", GRAFANA_ADMIN_PASSWORD: "grafana-secret" };
 
 const byId = <T extends { id: string }>(steps: readonly T[], id: string): T => steps.find((s) => s.id === id)!;
 
@@ -78,7 +78,7 @@ describe("resolveSteps on failure-modes.md with its drill annotations", () => {
   it("refuses to run when a drill value is missing", () => {
     expect(() => resolveSteps(runbook, fileAnnotations, {})).toThrow(AnnotationError);
     try {
-      resolveSteps(runbook, fileAnnotations, { SES_ENDPOINT_URL: "x" });
+      resolveSteps(runbook, fileAnnotations, { SES_ENDPOINT_URL: "x", GRAFANA_ADMIN_PASSWORD: "x" });
     } catch (e) {
       expect((e as AnnotationError).diagnostics.map((d) => d.message)).toEqual([
         "step 6.3 needs drill value ${MEILI_MASTER_KEY}, which the drill does not provide",

@@ -96,9 +96,11 @@ export interface NotRunnable {
 const NOT_INSTALLED = "not in the operator shell";
 
 const NOT_RUNNABLE: Record<string, NotRunnable> = {
-  ssh: { reason: "no remote host in a drill (the operator shell stands in for the host)" },
-  scp: { reason: "no remote host in a drill (the operator shell stands in for the host)" },
-  sftp: { reason: "no remote host in a drill (the operator shell stands in for the host)" },
+  // The client is installed for the one drill with a host to reach (ssh-unreachable runs
+  // a stand-in for the EC2 instance and marks its ssh step drilled in its own overrides).
+  ssh: { reason: "no remote host in a drill (the operator shell stands in for the host)", source: { package: "openssh-client" } },
+  scp: { reason: "no remote host in a drill (the operator shell stands in for the host)", source: { package: "openssh-client" } },
+  sftp: { reason: "no remote host in a drill (the operator shell stands in for the host)", source: { package: "openssh-client" } },
   terraform: { reason: "changes cloud infrastructure, which a drill does not have" },
   pulumi: { reason: "changes cloud infrastructure, which a drill does not have" },
   kubectl: { reason: "no Kubernetes cluster in this stack" },
