@@ -72,6 +72,16 @@ export const faultParameters: Record<string, ParameterList> = {
     userTimeoutMs: { type: "integer", about: "each user's timeout (default 30000)" },
     saturateSeconds: { type: "integer", about: "how long the pool is held (default 90)" },
   },
+  "ssh-key-mode": { mode: { type: "string", about: "the key file's mode, in octal (default 644)" } },
+  "promtail-config": {
+    find: { type: "string", required: true, about: "text in Promtail's config" },
+    replace: { type: "string", required: true, about: "what it becomes" },
+  },
+  "service-env": {
+    service: { type: "string", required: true, about: "the compose service" },
+    name: { type: "string", required: true, about: "the environment variable" },
+    value: { type: "string", required: true, about: "its new value" },
+  },
   "slow-query": {
     table: { type: "string", about: "the table locked (default documents)" },
     seconds: { type: "integer", about: "how long the query runs (default 600)" },
@@ -90,6 +100,7 @@ export const serviceParameters: Record<string, readonly string[]> = {
   "memory-leak": ["target"],
   toxic: ["proxy"],
   "stack-kill": ["spare"],
+  "service-env": ["service"],
 };
 
 /** The edit distance between two short names (for "did you mean"). */

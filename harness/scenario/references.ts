@@ -9,6 +9,7 @@ import { loadRunbook } from "../runbook/resolve/load.js";
 import { allSteps } from "../runbook/parse/parse.js";
 import { readComposeFile } from "../stack/compose-file.js";
 import { drillOnlyServices } from "../stack/drill-stack.js";
+import { drillOnlyStandIns } from "../stack/catalog.js";
 import { productionPrometheusDir } from "../stack/prometheus-config.js";
 import { checkFaultParameters, closest, serviceParameters } from "../faults/parameters.js";
 import { productionComposeFile, repoRoot } from "../util/paths.js";
@@ -27,7 +28,7 @@ export interface StackNames {
 
 /** The services a drill can have (the production compose file and the drill's own) and the alert rules. */
 export function stackNames(): StackNames {
-  const services = [...Object.keys(readComposeFile(productionComposeFile).services), ...drillOnlyServices];
+  const services = [...Object.keys(readComposeFile(productionComposeFile).services), ...drillOnlyServices, ...Object.keys(drillOnlyStandIns)];
   const rulesDir = join(productionPrometheusDir, "rules");
   const alerts = existsSync(rulesDir)
     ? readdirSync(rulesDir)
