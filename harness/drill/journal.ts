@@ -3,6 +3,9 @@
 import type { ShellDetectionProbe } from "../detect/shell-detection.js";
 import type { ContactSubmission } from "./contact.js";
 import type { LoadRecord } from "./load.js";
+import type { StepResources } from "../ops/resource-audit.js";
+
+export type { ResourceChange, StepResources } from "../ops/resource-audit.js";
 
 export type DrillStatus = "passed" | "failed" | "not-run";
 export type PhaseStatus = "passed" | "failed" | "skipped";
@@ -31,7 +34,8 @@ export interface StepRecord {
   id: string;
   title: string;
   location: string;
-  mode: "drilled" | "adapted" | "manual";
+  /** operator-fix: the runbook gives no command; what ran is the operator's own fix, not the runbook's. */
+  mode: "drilled" | "adapted" | "operator-fix" | "manual";
   result: "passed" | "failed" | "skipped";
   exitCode?: number;
   seconds?: number;
@@ -49,6 +53,37 @@ export interface StepRecord {
   httpStatus?: string[];
   /** Those that were 4xx/5xx: shown on the step even when it passed, so an error answer is never read as a clean pass. */
   httpErrors?: string[];
+  /** Every answer the operator shell's curl received during the step (observed, not parsed from output), and what the runbook said it should be. */
+  http?: HttpAnswer[];
+  /** What the step did to Docker resources, as the scope guard saw it (harness/ops/resource-audit.ts). */
+  resources?: StepResources;
+}
+
+export interface HttpAnswer {
+  /** The URL curl was given. */
+  url: string;
+  /** The final status (after redirects); 0 when no answer came (connection refused, timeout). */
+  status: number;
+  statusLine?: string;
+  /** "Should return 200" in the runbook's text for this call. */
+  expected?: number;
+  /** curl's exit code, when no answer came. */
+  curlExit?: number;
+}
+
+/** Something the drill gives that production does not, and who relied on it. */
+export interface Provision {
+  id: string;
+  /** What the drill provides. */
+  provision: string;
+  /** What production has instead. */
+  production: string;
+  /** Why the drill provides it. */
+  why: string;
+  /** Steps (ids) and phases that relied on it in this run. */
+  reliedOnBy: string[];
+  /** How reliance was decided (e.g. "the step's command names myminio"). */
+  evidence?: string;
 }
 
 export interface SymptomSighting {
@@ -59,6 +94,20 @@ export interface SymptomSighting {
   appearedAt?: string;
   secondsAfterFault?: number;
   /** What the last probe saw. */
+  detail: string;
+}
+
+export interface ProseSighting {
+  /** The Detection line as written. */
+  says: string;
+  /** How the machine checked it. */
+  how: string;
+  /** What one check saw before the fault. */
+  baseline: string;
+  heldBeforeFault: boolean;
+  observedAt?: string;
+  secondsAfterFault?: number;
+  /** What the last check saw. */
   detail: string;
 }
 
@@ -128,10 +177,16 @@ export interface Journal {
     symptomWatch?: SymptomSighting[];
     /** A bash Detection block run verbatim: what it printed before and during the fault. */
     shell?: { baseline?: ShellDetectionProbe; during?: ShellDetectionProbe };
+    /** A prose Detection, each line checked as a person would (prose-detection.ts). */
+    prose?: ProseSighting[];
   };
   notification?: { receiver: string; deliveredAt?: string; secondsToNotify?: number };
   symptoms: CheckRecord[];
   steps: StepRecord[];
+  /** Steps of the section the drill did not run, with why (every step of the section is accounted for). */
+  stepsNotRun?: { id: string; title: string; location: string; reason: string }[];
+  /** Where the drill differs from production (provisions.ts): every convenience, and the steps that relied on it. */
+  provisions?: Provision[];
   recovery: { recoveredAt?: string; secondsToRecover?: number; alertResolvedAt?: string; checks: CheckRecord[] };
   integrity: { check: string; passed: boolean; detail: string }[];
   recoveryPoint?: { lastBackupAt?: string; rowsWrittenSinceBackup: number; rowsLost: number };

@@ -13,6 +13,7 @@ import { prometheusConfig } from "./prometheus-config.js";
 import { portBlock } from "./port-block.js";
 import { memoryLeak } from "./memory-leak.js";
 import { slowQuery } from "./slow-query.js";
+import { combined } from "./combined.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -34,5 +35,7 @@ export const faults: Record<string, Fault> = {
   "memory-leak": memoryLeak,
   "slow-query": slowQuery,
 };
+// Applies several of the above in order (reverted in reverse).
+faults.combined = combined(faults);
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";
