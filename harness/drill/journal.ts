@@ -211,7 +211,8 @@ export interface RunbookVerdict {
   detected: "yes" | "no" | "not-applicable";
   recovered: "yes" | "no" | "not-checked";
   dataIntact: "yes" | "no" | "not-checked";
-  steps: { passed: number; failed: number; skipped: number };
+  /** `passed` counts the runbook's own steps; a passed operator's fix (the runbook gave no command) is counted apart. */
+  steps: { passed: number; failed: number; skipped: number; operatorFixes?: number };
   /** One line, e.g. "detected, recovered, DATA LOST (documents-rows: 0/3 seeded rows present)". */
   summary: string;
 }
@@ -225,17 +226,19 @@ export function runbookVerdict(j: Journal): RunbookVerdict {
   const recoverPhase = phase("recover");
   const recovered: RunbookVerdict["recovered"] = recoverPhase === undefined || recoverPhase.status === "skipped" ? "not-checked" : recoverPhase.status === "passed" ? "yes" : "no";
   const dataIntact: RunbookVerdict["dataIntact"] = j.integrity.length === 0 ? "not-checked" : j.integrity.every((c) => c.passed) ? "yes" : "no";
+  const fixes = j.steps.filter((s) => s.mode === "operator-fix" && s.result === "passed").length;
   const steps = {
-    passed: j.steps.filter((s) => s.result === "passed").length,
+    passed: j.steps.filter((s) => s.result === "passed" && s.mode !== "operator-fix").length,
     failed: j.steps.filter((s) => s.result === "failed").length,
     skipped: j.steps.filter((s) => s.result === "skipped").length,
+    ...(fixes ? { operatorFixes: fixes } : {}),
   };
   const lost = j.integrity.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
   const parts = [
     detected === "yes" ? "detected" : detected === "no" ? "NOT DETECTED" : "no detection to check",
     recovered === "yes" ? "recovered" : recovered === "no" ? "NOT RECOVERED" : "recovery not checked",
     dataIntact === "yes" ? "data intact" : dataIntact === "no" ? `DATA LOST (${lost.join("; ")})` : "data not checked",
-    `steps ${steps.passed} passed, ${steps.failed} failed, ${steps.skipped} not run`,
+    `steps ${steps.passed} passed, ${steps.failed} failed${fixes ? `, ${fixes} only by the operator's own fix` : ""}, ${steps.skipped} not run`,
   ];
   return { detected, recovered, dataIntact, steps, summary: parts.join(", ") };
 }

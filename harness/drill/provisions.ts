@@ -72,6 +72,13 @@ function containsFault(j: Journal, kind: string): boolean {
   return Array.isArray(of) && of.some((f) => typeof f === "object" && f !== null && (f as { kind?: unknown }).kind === kind);
 }
 
+/** The services each integrity check reads through (seed.ts). */
+const integrityThrough: Record<string, string[]> = {
+  "documents-objects": ["minio"],
+  "search-index": ["meilisearch"],
+  "search-index-documents": ["meilisearch"],
+};
+
 /** What a stand-in's service is called in step text: its name, and its production localhost ports. */
 const serviceWords: Record<string, RegExp> = {
   minio: /\bminio\b|\bmc\s|localhost:9000|s3:\/\//,
@@ -81,6 +88,7 @@ const serviceWords: Record<string, RegExp> = {
   promtail: /\bpromtail\b/,
   toxiproxy: /\btoxiproxy\b/,
   ses: /\bses\b/,
+  "alert-sink": /\balert-sink\b/,
 };
 
 /** Every provision this run was given, with the steps that relied on it. */
@@ -98,13 +106,17 @@ export function provisionsOf(j: Journal): Provision[] {
   }
   for (const i of j.implementations.filter((x) => x.standIn)) {
     const words = serviceWords[i.service] ?? new RegExp(`\\b${i.service.replace(/[^a-z0-9-]/gi, "")}\\b`);
+    // The integrity checks that read through a service, and the checks that name it.
+    const integrity = j.integrity.some((c) => (integrityThrough[c.check] ?? []).includes(i.service));
+    const recover = j.recovery.checks.some((c) => words.test(c.check) || words.test(c.detail));
+    const notify = i.service === "alert-sink" && j.notification?.deliveredAt !== undefined;
     out.push({
       id: `stand-in-${i.service}`,
       provision: `${i.service} is served by a stand-in (${i.note}, image ${i.image})`,
-      production: `the upstream ${i.service} server; the stand-in speaks the same API for what the drill uses, but its errors, metrics and console may differ`,
+      production: `the upstream image of ${i.service}; the stand-in speaks the same API for what the drill uses, but its errors, metrics and console may differ`,
       why: "no registry is reachable in the air-gapped profile and Debian has no package for it",
-      reliedOnBy: [...stepsRunning(j, words), ...(j.integrity.length ? ["integrity"] : []), ...(j.recovery.checks.length ? ["recover"] : [])],
-      evidence: "the step names the service or its port; recovery and integrity checks go through it",
+      reliedOnBy: [...stepsRunning(j, words), ...(notify ? ["notify"] : []), ...(recover ? ["recover"] : []), ...(integrity ? ["integrity"] : [])],
+      evidence: "the step names the service or its port; a recovery check names it; an integrity check reads through it",
     });
   }
   for (const l of j.leftOut) {
