@@ -10,11 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DrillStack } from "../harness/stack/drill-stack.js";
 import { dockerClient, ensureEngine } from "../harness/engine/docker-engine.js";
-import { imageLabel } from "../harness/stack/images.js";
 import { readComposeFile } from "../harness/stack/compose-file.js";
-import { PrometheusClient, pollUntil, waitForAllTargetsUp } from "../harness/detect/prometheus.js";
+import { PrometheusClient, waitForAllTargetsUp } from "../harness/detect/prometheus.js";
+import { pollUntil } from "../harness/util/poll.js";
 import { runChecked } from "../harness/util/run.js";
 import { silentLogger, stderrLogger } from "../harness/util/log.js";
+import { labelImage } from "../harness/stack/labels.js";
 
 const { values } = parseArgs({
   options: {
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   const baseline: Sample[] = [];
   for (let i = 0; i < runs; i++) {
     if (!values["no-cold"]) {
-      const images = await docker.listImages({ filters: JSON.stringify({ label: [imageLabel] }) });
+      const images = await docker.listImages({ filters: JSON.stringify({ label: [labelImage] }) });
       for (const img of images) await docker.getImage(img.Id).remove({ force: true });
       log(`bench: cold run ${i + 1}/${runs} (rebuilding ${images.length} images)`);
       const c = await harnessRun();

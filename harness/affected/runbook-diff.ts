@@ -2,8 +2,8 @@
 // numbered section is compared part by part (Symptoms, Detection, each step). Lines
 // added to section 2 shift every later section's line numbers but change nothing in
 // them, so only section 2 counts; a diff's line ranges would count them all.
-import { parseAnnotations, type Annotations } from "../runbook/annotations.js";
-import { parseRunbook } from "../runbook/parse.js";
+import { parseAnnotations, type Annotations } from "../runbook/resolve/annotations.js";
+import { parseRunbook } from "../runbook/parse/parse.js";
 import type { Section } from "../runbook/types.js";
 
 export interface SectionChange {

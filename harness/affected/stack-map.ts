@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { parse } from "yaml";
 import { implementationOf, type ProfileName } from "../stack/catalog.js";
+import { parseComposeText } from "../stack/compose-file.js";
 
 export const PROFILES: ProfileName[] = ["upstream", "airgapped"];
 
@@ -38,12 +39,8 @@ export interface ComposeDoc {
 
 export function parseCompose(text: string | undefined): ComposeDoc | undefined {
   if (text === undefined) return undefined;
-  try {
-    const doc = parse(text) as unknown;
-    return doc && typeof doc === "object" && "services" in doc ? (doc as ComposeDoc) : undefined;
-  } catch {
-    return undefined;
-  }
+  const { compose, diagnostics } = parseComposeText(text, "docker-compose.yml");
+  return diagnostics.some((d) => d.severity === "error") ? undefined : (compose as ComposeDoc | undefined);
 }
 
 /** JSON with sorted keys, so reordering keys in YAML is not a change. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { loadAllDrills, loadScenarioFile, scenariosDir } from "../scenario/load.js";
-import { loadRunbook } from "../runbook/load.js";
+import { loadRunbook } from "../runbook/resolve/load.js";
 import { repoRoot } from "../util/paths.js";
 import { drillListEntries, drillTimeouts, FIXED_ALLOWANCE_SECONDS, RUNNER_DEFAULTS, slugOf } from "./drill-list.js";
 import type { Drill } from "../scenario/types.js";

@@ -2,9 +2,9 @@
 // each drill with what it needs and a time budget derived from its own timeouts, so a
 // runner job can be given a timeout that a healthy drill never reaches and a hung one
 // does not outlive by hours.
-import { mergeAnnotations, overrideAnnotations } from "../runbook/annotations.js";
-import { loadRunbook, type LoadedRunbook } from "../runbook/load.js";
-import { DEFAULT_TIMEOUT_MS, resolveStepsWithDiagnostics } from "../runbook/resolve.js";
+import { mergeAnnotations, overrideAnnotations } from "../runbook/resolve/annotations.js";
+import { loadRunbook, type LoadedRunbook } from "../runbook/resolve/load.js";
+import { DEFAULT_TIMEOUT_MS, resolveStepsWithDiagnostics } from "../runbook/resolve/resolve.js";
 import { seconds, type Drill } from "../scenario/types.js";
 
 /** What the drill runner waits at most, per phase, when the scenario does not say. These

@@ -6,10 +6,10 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { dockerClient, ensureEngine } from "../engine/docker-engine.js";
 import { describeFailure, listDrillResources, removeProjectResources, sweepLeftovers, type RemovalFailure } from "../stack/leftovers.js";
-import { imageLabel } from "../stack/images.js";
 import { keptProjects, unmarkKept } from "../stack/keep.js";
 import { stateDir } from "../util/paths.js";
 import { stderrLogger } from "../util/log.js";
+import { labelImage } from "../stack/labels.js";
 
 const { values } = parseArgs({
   options: { all: { type: "boolean", default: false }, images: { type: "boolean", default: false } },
@@ -33,7 +33,7 @@ for (const r of removed) {
 // A marker whose stack is gone (removed by hand) is itself a leftover.
 if (values.all) for (const project of await keptProjects(docker)) await unmarkKept(docker, project);
 if (values.images) {
-  const images = await docker.listImages({ filters: JSON.stringify({ label: [imageLabel] }) });
+  const images = await docker.listImages({ filters: JSON.stringify({ label: [labelImage] }) });
   for (const img of images) {
     await docker.getImage(img.Id).remove({ force: true });
     console.log(`removed image ${(img.RepoTags ?? [img.Id]).join(", ")}`);

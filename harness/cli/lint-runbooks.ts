@@ -5,9 +5,9 @@
 import { readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { hasErrors } from "../runbook/findings.js";
-import { DEFAULT_COMPOSE_FILE, DEFAULT_SCENARIOS_DIR, lintRunbook } from "../runbook/lint.js";
-import { formatJson, formatText, type RunbookLint } from "../runbook/report.js";
+import { hasErrors } from "../runbook/lint/findings.js";
+import { DEFAULT_COMPOSE_FILE, DEFAULT_SCENARIOS_DIR, lintRunbook } from "../runbook/lint/lint.js";
+import { formatJson, formatText, type RunbookLint } from "../runbook/lint/report.js";
 import { stderrLogger } from "../util/log.js";
 import { repoRoot } from "../util/paths.js";
 

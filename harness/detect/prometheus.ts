@@ -1,5 +1,7 @@
-// A small client for the Prometheus HTTP API (v1): targets, instant and range queries, alerts.
+// The one client for the Prometheus HTTP API (v1): targets, instant and range queries,
+// alerts, alerting rules, series and label values, the running config, reload.
 // Field names follow https://prometheus.io/docs/prometheus/latest/querying/api/.
+import { pollUntil } from "../util/poll.js";
 
 export interface PromTarget {
   labels: Record<string, string>;
@@ -34,16 +36,40 @@ interface ApiEnvelope<T> {
   errorType?: string;
 }
 
-export class PrometheusClient {
-  constructor(
-    readonly baseUrl: string,
-    private readonly headers: Record<string, string> = {},
-  ) {}
+export interface PromRule {
+  name: string;
+  query: string;
+  type: string;
+  state?: string;
+}
 
-  private async get<T>(path: string): Promise<T> {
-    const res = await fetch(new URL(path, this.baseUrl), { headers: this.headers, signal: AbortSignal.timeout(10_000) });
+export class PrometheusClient {
+  readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+
+  /** A URL with user:password@ uses basic auth (and the credentials leave the URL). */
+  constructor(baseUrl: string, headers: Record<string, string> = {}) {
+    const u = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
+    this.headers = { ...headers };
+    if (u.username) {
+      const creds = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+      this.headers.authorization = `Basic ${Buffer.from(creds).toString("base64")}`;
+      u.username = "";
+      u.password = "";
+      baseUrl = u.toString();
+    }
+    this.baseUrl = baseUrl;
+  }
+
+  /** Paths are relative to the base URL (`api/v1/...`), so a base under a prefix keeps it. */
+  private url(path: string): URL {
+    return new URL(path.replace(/^\//, ""), this.baseUrl.endsWith("/") ? this.baseUrl : `${this.baseUrl}/`);
+  }
+
+  private async get<T>(path: string, timeoutMs = 10_000): Promise<T> {
+    const res = await fetch(this.url(path), { headers: this.headers, signal: AbortSignal.timeout(timeoutMs) });
     const body = (await res.json()) as ApiEnvelope<T>;
-    if (body.status !== "success") throw new Error(`Prometheus ${path}: ${body.errorType ?? res.status}: ${body.error ?? ""}`);
+    if (res.status !== 200 || body.status !== "success") throw new Error(`${this.url(path).pathname}: HTTP ${res.status}${body.error ? `: ${body.error}` : ""}`);
     return body.data;
   }
 
@@ -66,27 +92,33 @@ export class PrometheusClient {
   async alerts(): Promise<PromAlert[]> {
     return (await this.get<{ alerts: PromAlert[] }>("/api/v1/alerts")).alerts;
   }
-}
 
-/** Poll until `check` returns a value (not undefined), or fail with the last reason. */
-export async function pollUntil<T>(
-  what: string,
-  timeoutMs: number,
-  intervalMs: number,
-  check: () => Promise<{ value?: T; reason: string }>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "not checked yet";
-  for (;;) {
-    try {
-      const r = await check();
-      if (r.value !== undefined) return r.value;
-      last = r.reason;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}: ${last}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
+  /** The alerting rules Prometheus has loaded (GET /api/v1/rules?type=alert). */
+  async alertRules(): Promise<PromRule[]> {
+    const data = await this.get<{ groups?: { rules?: PromRule[] }[] }>("/api/v1/rules?type=alert");
+    return (data.groups ?? []).flatMap((g) => g.rules ?? []).filter((r) => r.type === "alerting");
+  }
+
+  /** How many series match a selector (GET /api/v1/series). */
+  async countSeries(selector: string): Promise<number> {
+    const data = await this.get<unknown[]>(`/api/v1/series?${new URLSearchParams({ "match[]": selector }).toString()}`, 15_000);
+    return Array.isArray(data) ? data.length : 0;
+  }
+
+  /** The metric names of the series matching a selector. */
+  async metricNames(selector: string): Promise<string[]> {
+    return (await this.get<string[]>(`/api/v1/label/__name__/values?${new URLSearchParams({ "match[]": selector }).toString()}`)) ?? [];
+  }
+
+  /** The config Prometheus runs (GET /api/v1/status/config). */
+  async runningConfig(): Promise<string> {
+    return (await this.get<{ yaml?: string }>("/api/v1/status/config")).yaml ?? "";
+  }
+
+  /** POST /-/reload (needs --web.enable-lifecycle): the answer as it came. */
+  async reload(): Promise<{ status: number; body: string }> {
+    const res = await fetch(this.url("/-/reload"), { method: "POST", headers: this.headers, signal: AbortSignal.timeout(30_000) });
+    return { status: res.status, body: await res.text() };
   }
 }
 

@@ -2,7 +2,7 @@
 // an alert's state, a SQL query, or a command in the operator shell. Each is polled
 // until it holds or its time runs out; the record says what was seen last.
 import type { StartedDrillStack } from "../stack/drill-stack.js";
-import { pollUntil } from "../detect/prometheus.js";
+import { pollUntil } from "../util/poll.js";
 import type { Check } from "../scenario/types.js";
 import { seconds } from "../scenario/types.js";
 import type { CheckRecord } from "./journal.js";

@@ -1,7 +1,7 @@
 // A prose Detection is checked as written, timed, and a route that already failed before
 // the fault proves nothing.
 import { describe, expect, it } from "vitest";
-import { loadRunbook } from "../runbook/load.js";
+import { loadRunbook } from "../runbook/resolve/load.js";
 import { repoRoot } from "../util/paths.js";
 import { demux, missingProse, ProseWatch, type ProseProbe } from "./prose-detection.js";
 

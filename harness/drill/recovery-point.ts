@@ -2,7 +2,7 @@
 // how many rows were written after it, and how many rows that existed before the
 // fault are gone after recovery.
 import type { StartedDrillStack } from "../stack/drill-stack.js";
-import { pollUntil } from "../detect/prometheus.js";
+import { pollUntil } from "../util/poll.js";
 import { runChecked } from "../util/run.js";
 import { withDatabase } from "./seed.js";
 

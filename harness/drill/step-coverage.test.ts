@@ -1,10 +1,10 @@
 // Every step of the section is accounted for, and a fix the runbook does not give is
 // reported as the operator's own, with the gap as a finding.
 import { describe, expect, it } from "vitest";
-import { loadRunbook } from "../runbook/load.js";
-import { findSection } from "../runbook/parse.js";
-import { mergeAnnotations, overrideAnnotations } from "../runbook/annotations.js";
-import { resolveStepsWithDiagnostics } from "../runbook/resolve.js";
+import { loadRunbook } from "../runbook/resolve/load.js";
+import { findSection } from "../runbook/parse/parse.js";
+import { mergeAnnotations, overrideAnnotations } from "../runbook/resolve/annotations.js";
+import { resolveStepsWithDiagnostics } from "../runbook/resolve/resolve.js";
 import { repoRoot } from "../util/paths.js";
 import { loadAllDrills } from "../scenario/load.js";
 import { operatorFixFinding, stepsNotRun, stepsNotRunMistakes } from "./step-coverage.js";

@@ -1,7 +1,7 @@
 // Every step of the drill's section is accounted for: the ones the drill runs, and the
 // ones it does not, each with why. A step the runbook gives no command for, run as the
 // operator's own fix, is not the runbook working: the gap is a finding of the runbook.
-import { classifyStep, PROSE_REASON } from "../runbook/steps.js";
+import { classifyStep, PROSE_REASON } from "../runbook/resolve/steps.js";
 import type { Section } from "../runbook/types.js";
 import { location } from "../runbook/types.js";
 import type { StepRecord } from "./journal.js";

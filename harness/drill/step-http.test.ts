@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { curlRecorderFile, parseCurlLog } from "../ops/curl-log.js";
-import { httpExpectations } from "../runbook/http-expectations.js";
-import { loadRunbook } from "../runbook/load.js";
+import { httpExpectations } from "../runbook/resolve/http-expectations.js";
+import { loadRunbook } from "../runbook/resolve/load.js";
 import { repoRoot } from "../util/paths.js";
 import { judgeHttp } from "./step-http.js";
 

@@ -4,7 +4,7 @@
 // 5xx (or no answer at all) is kept on the step, so nobody reads a 502 as a clean pass.
 import type { ObservedCurl } from "../ops/curl-log.js";
 import { statusCode } from "../ops/curl-log.js";
-import { sameUrl, type HttpExpectation } from "../runbook/http-expectations.js";
+import { sameUrl, type HttpExpectation } from "../runbook/resolve/http-expectations.js";
 import type { HttpAnswer } from "./journal.js";
 
 export interface HttpVerdict {

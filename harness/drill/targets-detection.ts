@@ -5,7 +5,7 @@
 // would fire on this job being down, and which rules read the job's metrics.
 import type { StartedDrillStack } from "../stack/drill-stack.js";
 import { describeJob, readTargetsPage, type Fetcher, type TargetsPageReading } from "../detect/targets-page.js";
-import { pollUntil } from "../detect/prometheus.js";
+import { pollUntil } from "../util/poll.js";
 
 export interface TargetsPageOptions {
   job: string;
@@ -25,13 +25,6 @@ export interface TargetsPageDetection {
   secondsToDetect?: number;
   boundSeconds: number;
   findings: FoundIssue[];
-}
-
-interface Rule {
-  name: string;
-  query: string;
-  type: string;
-  state?: string;
 }
 
 function caddyFetcher(stack: StartedDrillStack): Fetcher {
@@ -58,8 +51,7 @@ export class TargetsPageWatch {
     if (!job || job.total === 0 || job.up !== job.total) {
       throw new Error(`before the fault the targets page (${reading.url}) must show ${opts.job} up; it shows ${describeJob(job, opts.job)}`);
     }
-    const res = await fetch(stack.url("prometheus", 9090, `/api/v1/label/__name__/values?match[]=${encodeURIComponent(`{job="${opts.job}"}`)}`));
-    const names = ((await res.json()) as { data?: string[] }).data ?? [];
+    const names = await stack.prometheus().metricNames(`{job="${opts.job}"}`);
     return new TargetsPageWatch(stack, opts, reading, names);
   }
 
@@ -106,9 +98,7 @@ export class TargetsPageWatch {
 
   /** "Alerts not firing": would any alert rule in the stack fire on this job being down? */
   private async alertsOnTargetDown(): Promise<FoundIssue[]> {
-    const res = await fetch(this.stack.url("prometheus", 9090, "/api/v1/rules?type=alert"), { signal: AbortSignal.timeout(10_000) });
-    const body = (await res.json()) as { data?: { groups?: { rules?: Rule[] }[] } };
-    const rules = (body.data?.groups ?? []).flatMap((g) => g.rules ?? []).filter((r) => r.type === "alerting");
+    const rules = await this.stack.prometheus().alertRules();
     const job = this.opts.job;
     // A rule on `up` covers this job when it selects it, or selects no job at all.
     const onUp = rules.filter((r) => /(^|[^a-zA-Z0-9_:])up($|[^a-zA-Z0-9_:])/.test(r.query));

@@ -2,10 +2,10 @@
 // allocation inside the container, so the kernel's OOM killer does the killing); and
 // PostgreSQL's data volume changed while the server is stopped (corrupted, chowned).
 import { param, type Fault, type FaultContext } from "./fault.js";
-import { pollUntil } from "../detect/prometheus.js";
+import { pollUntil } from "../util/poll.js";
 import { run, runChecked } from "../util/run.js";
 import { baseImage } from "../stack/base-image.js";
-import { labelProject } from "../stack/compose-file.js";
+import { labelProject } from "../stack/labels.js";
 
 const target = (params: Record<string, unknown>) => param<string>(params, "target", "string");
 

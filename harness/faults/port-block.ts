@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join, relative } from "node:path";
 import type { AppliedFault, Fault } from "./fault.js";
 import { ImageBuilder } from "../stack/images.js";
-import { labelProject } from "../stack/compose-file.js";
+import { labelProject } from "../stack/labels.js";
 import { stackDir } from "../util/paths.js";
 import { runChecked } from "../util/run.js";
 

@@ -67,14 +67,8 @@ export const prometheusConfig: Fault = async ({ stack }, params) => {
   return breakPrometheusConfig(
     {
       configDir,
-      reload: async () => {
-        const res = await fetch(stack.url("prometheus", 9090, "/-/reload"), { method: "POST", signal: AbortSignal.timeout(30_000) });
-        return { status: res.status, body: await res.text() };
-      },
-      runningConfig: async () => {
-        const res = await fetch(stack.url("prometheus", 9090, "/api/v1/status/config"), { signal: AbortSignal.timeout(10_000) });
-        return ((await res.json()) as { data?: { yaml?: string } }).data?.yaml ?? "";
-      },
+      reload: () => stack.prometheus().reload(),
+      runningConfig: () => stack.prometheus().runningConfig(),
     },
     prometheusConfigParams(params),
   );

@@ -2,7 +2,7 @@
 // document deleted with the index kept (`what: documents`, the default), or the index
 // itself deleted (`what: index`). PostgreSQL keeps every row; the runbook's reindex is
 // the recovery, so nothing is reverted.
-import { pollUntil } from "../detect/prometheus.js";
+import { pollUntil } from "../util/poll.js";
 import { param, type Fault } from "./fault.js";
 
 export type SearchWipeTarget = "documents" | "index";

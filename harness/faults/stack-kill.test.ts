@@ -3,8 +3,8 @@
 // services).
 import { describe, expect, it } from "vitest";
 import type Docker from "dockerode";
-import { killStack, serviceLabel, stackKillParams } from "./stack-kill.js";
-import { labelProject } from "../stack/compose-file.js";
+import { killStack, stackKillParams } from "./stack-kill.js";
+import { labelProject, labelService } from "../stack/labels.js";
 
 interface FakeContainer {
   Id: string;
@@ -35,7 +35,7 @@ function fakeEngine(containers: FakeContainer[], failKill: string[] = []) {
 const svc = (id: string, service: string, project = "drill-a", state = "running"): FakeContainer => ({
   Id: id,
   State: state,
-  Labels: { [labelProject]: project, [serviceLabel]: service },
+  Labels: { [labelProject]: project, [labelService]: service },
 });
 
 describe("stack-kill", () => {
@@ -57,7 +57,7 @@ describe("stack-kill", () => {
     ]);
     expect(applied.killed).toEqual(["caddy", "postgresql", "prometheus"]);
     expect(applied.detail).toMatch(/killed all 3 running containers of the stack with SIGKILL/);
-    expect(engine.filters()).toEqual({ label: [`${labelProject}=drill-a`, serviceLabel], status: ["running"] });
+    expect(engine.filters()).toEqual({ label: [`${labelProject}=drill-a`, labelService], status: ["running"] });
     await applied.revert();
     expect(engine.calls.filter((c) => c.verb === "start").map((c) => c.id)).toEqual(["c1", "c2", "c3"]);
   });

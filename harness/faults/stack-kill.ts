@@ -4,11 +4,9 @@
 // policies do not bring them back: the stack stays down until someone starts it, as it
 // does until the daemon is restarted. The operator shell is not part of the stack.
 import type Docker from "dockerode";
-import { labelProject } from "../stack/compose-file.js";
+import { labelProject, labelService } from "../stack/labels.js";
 import type { AppliedFault, Fault } from "./fault.js";
 
-/** Every service container of a derived drill stack carries this label (compose-file.ts). */
-export const serviceLabel = "io.runbook-drills.service";
 
 export interface StackKillParams {
   /** Services left running (names from the compose file); none by default. */
@@ -32,11 +30,11 @@ interface Victim {
 
 /** The running service containers of `project`, less the spared ones. */
 export async function stackVictims(docker: Pick<Docker, "listContainers">, project: string, spare: readonly string[]): Promise<Victim[]> {
-  const listed = await docker.listContainers({ filters: JSON.stringify({ label: [`${labelProject}=${project}`, serviceLabel], status: ["running"] }) });
+  const listed = await docker.listContainers({ filters: JSON.stringify({ label: [`${labelProject}=${project}`, labelService], status: ["running"] }) });
   return listed
     // The engine filtered already; checked again so a fake or a wider filter cannot widen the blast radius.
-    .filter((c) => c.Labels[labelProject] === project && c.Labels[serviceLabel] !== undefined && c.State === "running")
-    .map((c) => ({ id: c.Id, service: c.Labels[serviceLabel] ?? "?" }))
+    .filter((c) => c.Labels[labelProject] === project && c.Labels[labelService] !== undefined && c.State === "running")
+    .map((c) => ({ id: c.Id, service: c.Labels[labelService] ?? "?" }))
     .filter((v) => !spare.includes(v.service))
     .sort((a, b) => a.service.localeCompare(b.service));
 }

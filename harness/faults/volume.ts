@@ -5,7 +5,7 @@
 import { param, type Fault } from "./fault.js";
 import { runChecked } from "../util/run.js";
 import { baseImage } from "../stack/base-image.js";
-import { labelProject } from "../stack/compose-file.js";
+import { labelProject } from "../stack/labels.js";
 
 export const volumeFill: Fault = async (ctx, params) => {
   const { stack } = ctx;

@@ -11,8 +11,7 @@
 // full ID, then a name, then an ID prefix: "abc" could name an outsider's container
 // while prefixing one of ours).
 import type Docker from "dockerode";
-import { labelProject } from "../stack/compose-file.js";
-import { imageLabel } from "../stack/images.js";
+import { labelImage, labelProject } from "../stack/labels.js";
 
 /** `postgres` -> `postgres:latest`, `docker.io/library/x:1` -> `x:1`: how the engine lists tags. */
 export function normalImageRef(ref: string): string {
@@ -190,7 +189,7 @@ export class DrillScope {
    */
   async image(ref: string): Promise<boolean> {
     if (ref === "" || ref.includes("..")) return false;
-    const ours = (await this.lookup.images()).filter((i) => i.labels[imageLabel] !== undefined || i.tags.some((t) => this.imageRefs.has(t)));
+    const ours = (await this.lookup.images()).filter((i) => i.labels[labelImage] !== undefined || i.tags.some((t) => this.imageRefs.has(t)));
     const wanted = normalImageRef(ref);
     if (ours.some((i) => i.tags.includes(wanted))) return true;
     const id = ref.replace(/^sha256:/, "");

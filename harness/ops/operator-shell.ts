@@ -14,7 +14,8 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { containerPort, labelOwnerHost, labelOwnerPid, labelProject, readComposeFile, type ComposeFile } from "../stack/compose-file.js";
+import { containerPort, readComposeFile, type ComposeFile } from "../stack/compose-file.js";
+import { labelOwnerHost, labelOwnerPid, labelProject, labelRole } from "../stack/labels.js";
 import { engineEndpoint } from "../engine/docker-engine.js";
 import type { StartedDrillStack } from "../stack/drill-stack.js";
 import { ImageBuilder } from "../stack/images.js";
@@ -28,7 +29,6 @@ import { tarArchive } from "./tar.js";
 import { auditStep, snapshotResources, type StepResources } from "./resource-audit.js";
 import { curlRecorderScript, parseCurlLog, type ObservedCurl } from "./curl-log.js";
 
-export const roleLabel = "io.runbook-drills.role";
 /** Where production keeps its compose file: `cd ~/app/docker-compose` in the runbook. */
 export const composeDirInShell = "/root/app/docker-compose";
 
@@ -358,7 +358,7 @@ export async function startOperatorShell(stack: StartedDrillStack, opts: Operato
       name,
       Image: image.ref,
       Hostname: "operator",
-      Labels: { ...labels, [roleLabel]: "operator-shell" },
+      Labels: { ...labels, [labelRole]: "operator-shell" },
       Env: [`OPERATOR_FORWARDS=${forwards.join(" ")}`, ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)],
       WorkingDir: "/root",
       HostConfig: {

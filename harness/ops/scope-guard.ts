@@ -12,7 +12,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import Docker from "dockerode";
-import { labelProject } from "../stack/compose-file.js";
+import { labelProject } from "../stack/labels.js";
 import type { Logger } from "../util/log.js";
 import { DrillScope, dockerLookup, type EngineLookup } from "./drill-scope.js";
 import { emptyPolicy, type DrillPolicy } from "./drill-policy.js";

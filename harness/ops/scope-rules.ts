@@ -18,8 +18,7 @@ import {
   volumeCreateFields,
   type BodyContext,
 } from "./api-bodies.js";
-import { labelProject } from "../stack/compose-file.js";
-import { imageLabel } from "../stack/images.js";
+import { labelImage, labelProject } from "../stack/labels.js";
 
 export interface ApiRequest {
   method: string;
@@ -372,7 +371,7 @@ async function images(req: ApiRequest, rest: string[], ctx: RuleContext): Promis
   // (compose inspects the image of every service it compares); another image's config
   // holds its owner's environment, so within the drill it does not exist.
   if (req.method === "GET" && rest.length === 1 && last === "json") {
-    return forward(req, { query: narrowed(req, imageLabel) });
+    return forward(req, { query: narrowed(req, labelImage) });
   }
   if (req.method === "GET" && rest.length >= 2 && (last === "json" || last === "history")) {
     const ref = rest.slice(0, -1).join("/");
@@ -453,7 +452,7 @@ export function narrowAnswer(effect: Effect, answer: unknown, scope: DrillScope)
       ...answer,
       Containers: list("Containers").filter(ours),
       Volumes: list("Volumes").filter(ours),
-      Images: list("Images").filter((i) => i.Labels?.[imageLabel] !== undefined),
+      Images: list("Images").filter((i) => i.Labels?.[labelImage] !== undefined),
       BuildCache: [],
     };
   }

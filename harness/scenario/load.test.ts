@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadAllDrills, loadScenarioFile, ScenarioError } from "./load.js";
-import { loadRunbook } from "../runbook/load.js";
-import { findSection } from "../runbook/parse.js";
+import { loadRunbook } from "../runbook/resolve/load.js";
+import { findSection } from "../runbook/parse/parse.js";
 import { repoRoot } from "../util/paths.js";
 
 function scenario(name: string, text: string): string {

@@ -4,7 +4,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import AjvModule, { type ErrorObject } from "ajv";
 import { invalidPattern } from "../drill/findings.js";
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, type Node } from "yaml";
+import { lineAt, parseYaml, valueLine, valueNode } from "../util/yaml-source.js";
 import { repoRoot } from "../util/paths.js";
 import type { Drill, ScenarioFile } from "./types.js";
 
@@ -21,23 +22,6 @@ function validate(doc: unknown): ErrorObject[] {
   return validator(doc) ? [] : [...(validator.errors ?? [])];
 }
 
-/** The YAML node at a JSON pointer such as /steps/2, or the nearest existing parent. */
-function nodeAt(root: Node | null, pointer: string): Node | null {
-  let node = root;
-  for (const part of pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))) {
-    if (isMap(node)) {
-      const next = node.get(part, true) as Node | undefined;
-      if (!next) return node;
-      node = next;
-    } else if (isSeq(node)) {
-      const next = node.get(Number(part), true) as Node | undefined;
-      if (!next) return node;
-      node = next;
-    } else return node;
-  }
-  return node;
-}
-
 export function scenarioFiles(): string[] {
   if (!existsSync(scenariosDir)) return [];
   return readdirSync(scenariosDir)
@@ -48,9 +32,9 @@ export function scenarioFiles(): string[] {
 
 export function loadScenarioFile(path: string): Drill[] {
   const rel = relative(repoRoot, path);
-  const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(path, "utf8"), { lineCounter: lines, prettyErrors: false });
-  const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lines.linePos(offset).line);
+  const { source } = parseYaml(readFileSync(path, "utf8"), rel);
+  const { doc } = source;
+  const lineOf = (offset: number | undefined) => lineAt(source, offset);
   if (doc.errors.length > 0) {
     throw new ScenarioError(doc.errors.map((e) => `${rel}:${lineOf(e.pos[0])}: ${e.message.split("\n")[0]}`).join("\n"));
   }
@@ -61,11 +45,10 @@ export function loadScenarioFile(path: string): Drill[] {
       // oneOf/anyOf summaries repeat what the detailed errors already say.
       .filter((e) => e.keyword !== "oneOf" || errors.length === 1)
       .map((e) => {
-        const node = nodeAt(doc.contents, e.instancePath);
         const where = e.instancePath || "(top level)";
         const extra = e.keyword === "additionalProperties" ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : "";
         const allowed = e.keyword === "enum" ? `: ${((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(", ")}` : "";
-        return `${rel}:${lineOf(node?.range?.[0])}: ${where} ${e.message ?? "is invalid"}${extra}${allowed}`;
+        return `${rel}:${valueLine(source, e.instancePath)}: ${where} ${e.message ?? "is invalid"}${extra}${allowed}`;
       });
     throw new ScenarioError([...new Set(msgs)].join("\n"));
   }
@@ -73,17 +56,17 @@ export function loadScenarioFile(path: string): Drill[] {
     (body.knownFindings ?? []).flatMap((k, j) => {
       const bad = invalidPattern(k);
       const pointer = i === 0 ? `/knownFindings/${j}/matches` : `/variants/${i - 1}/knownFindings/${j}/matches`;
-      return bad ? [`${rel}:${lineOf(nodeAt(doc.contents, pointer)?.range?.[0])}: ${bad}`] : [];
+      return bad ? [`${rel}:${valueLine(source, pointer)}: ${bad}`] : [];
     }),
   );
   if (patternErrors.length > 0) throw new ScenarioError(patternErrors.join("\n"));
   const stem = basename(path).replace(/\.ya?ml$/, "");
   if (data.scenario !== stem) {
-    throw new ScenarioError(`${rel}:${lineOf(nodeAt(doc.contents, "/scenario")?.range?.[0])}: scenario "${data.scenario}" must match its file name "${stem}"`);
+    throw new ScenarioError(`${rel}:${valueLine(source, "/scenario")}: scenario "${data.scenario}" must match its file name "${stem}"`);
   }
   const overrideLines = (base: string): Record<string, number> => {
     const out: Record<string, number> = {};
-    const node = nodeAt(doc.contents, base);
+    const node = valueNode(source, base);
     if (isMap(node)) for (const item of node.items) out[String((item.key as { value?: unknown })?.value)] = lineOf((item.key as Node | null)?.range?.[0]);
     return out;
   };
@@ -99,7 +82,7 @@ export function loadScenarioFile(path: string): Drill[] {
       id: `${data.scenario}:${name}`,
       variant: name,
       overrides: { ...(base.overrides ?? {}), ...(body.overrides ?? {}) },
-      source: `${rel}:${lineOf(nodeAt(doc.contents, `/variants/${i}`)?.range?.[0])}`,
+      source: `${rel}:${valueLine(source, `/variants/${i}`)}`,
       overrideLines: { ...base.overrideLines, ...overrideLines(`/variants/${i}/overrides`) },
     };
   });

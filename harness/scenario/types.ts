@@ -1,6 +1,6 @@
 // The scenario file's shape (scenarios/scenario.schema.json is the checked contract;
 // these types mirror it for the engine).
-import type { StepAnnotation } from "../runbook/annotations.js";
+import type { StepAnnotation } from "../runbook/resolve/annotations.js";
 import type { ShellDetectionSpec } from "../detect/shell-detection.js";
 import type { ContactSpec } from "../drill/contact.js";
 import type { DrillLoadSpec } from "../drill/load.js";

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadRunbook } from "../runbook/load.js";
+import { loadRunbook } from "../runbook/resolve/load.js";
 import { repoRoot, stackDir } from "../util/paths.js";
 
 interface Rule {

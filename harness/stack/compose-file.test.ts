@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { containerPort, deriveDrillCompose, imageVariable, labelProject, readComposeFile } from "./compose-file.js";
+import { containerPort, deriveDrillCompose, imageVariable, readComposeFile } from "./compose-file.js";
+import { labelProject } from "./labels.js";
 import { productionComposeFile, stackDir } from "../util/paths.js";
 
 const prod = readComposeFile(productionComposeFile);

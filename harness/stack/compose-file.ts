@@ -6,8 +6,9 @@
 // profile's, and services the profile cannot serve are left out (and listed).
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { parse } from "yaml";
+import { parseYaml, type YamlDiagnostic } from "../util/yaml-source.js";
 import { stackDir, stateDir } from "../util/paths.js";
+import { labelOwnerHost, labelOwnerPid, labelProject, labelService } from "./labels.js";
 
 export interface ComposeService {
   image?: string;
@@ -31,12 +32,21 @@ export interface ComposeFile {
   volumes?: Record<string, Record<string, unknown> | null>;
 }
 
+/** The one compose reader (bring-up, the operator shell, lint's inventory, `affected`):
+ *  the document when it is a compose file (it has `services:`), and the YAML's
+ *  diagnostics at file:line. */
+export function parseComposeText(text: string, file: string): { compose?: ComposeFile; diagnostics: YamlDiagnostic[] } {
+  const { value, diagnostics } = parseYaml(text, file);
+  const isCompose = value !== null && typeof value === "object" && "services" in value;
+  return { compose: isCompose ? (value as ComposeFile) : undefined, diagnostics };
+}
+
 export function readComposeFile(path: string): ComposeFile {
-  const doc = parse(readFileSync(path, "utf8")) as unknown;
-  if (!doc || typeof doc !== "object" || !("services" in doc)) {
-    throw new Error(`${path}: not a compose file (no services:)`);
-  }
-  return doc as ComposeFile;
+  const { compose, diagnostics } = parseComposeText(readFileSync(path, "utf8"), path);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(errors.map((d) => `${d.file}:${d.line}: ${d.message}`).join("\n"));
+  if (!compose) throw new Error(`${path}: not a compose file (no services:)`);
+  return compose;
 }
 
 /** `${POSTGRES_IMAGE:-postgres:16}` -> { variable: "POSTGRES_IMAGE", pinned: "postgres:16" } */
@@ -48,9 +58,8 @@ export function imageVariable(service: string, image: string | undefined): { var
   return { variable: m[1], pinned: m[2] };
 }
 
-export const labelProject = "io.runbook-drills.project";
-export const labelOwnerPid = "io.runbook-drills.owner-pid";
-export const labelOwnerHost = "io.runbook-drills.owner-host";
+// The label names live in labels.ts; re-exported for the modules that take them from here.
+export { labelOwnerHost, labelOwnerPid, labelProject } from "./labels.js";
 
 export interface DeriveOptions {
   project: string;
@@ -113,7 +122,7 @@ export function deriveDrillCompose(prod: ComposeFile, opts: DeriveOptions): Comp
     delete out.build;
     out.image = opts.images[name];
     out.container_name = `${opts.project}-${name}`;
-    out.labels = { ...(svc.labels ?? {}), ...labels, "io.runbook-drills.service": name };
+    out.labels = { ...(svc.labels ?? {}), ...labels, [labelService]: name };
     // Free loopback ports picked per drill: drills never collide with each other or a user's stack.
     if (svc.ports) out.ports = svc.ports.map((p) => `127.0.0.1:${opts.hostPort(name, Number(containerPort(p)))}:${containerPort(p)}`);
     if (svc.volumes) out.volumes = svc.volumes.map((v) => rewriteMount(v, opts));

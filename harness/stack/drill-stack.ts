@@ -14,16 +14,18 @@ import { productionComposeFile, stateDir } from "../util/paths.js";
 import { implementationOf, type Implementation, type ProfileName } from "./catalog.js";
 import { chooseProfile, type ProfileChoice } from "./profile.js";
 import { ImageBuilder } from "./images.js";
-import { containerPort, deriveDrillCompose, imageVariable, labelProject, readComposeFile, type ComposeService } from "./compose-file.js";
+import { containerPort, deriveDrillCompose, imageVariable, readComposeFile, type ComposeService } from "./compose-file.js";
 import { freePort } from "./free-port.js";
 import { copyCaddyfile, deriveAlertmanagerConfig } from "./drill-config.js";
 import { derivePrometheusConfig, type DerivedPrometheusConfig, type PrometheusTiming } from "./prometheus-config.js";
 import { generateSecrets, type DrillSecrets } from "./secrets.js";
 import { describeFailure, listDrillResources, removeProjectResources, sweepLeftovers, type ProjectResources } from "./leftovers.js";
 import { guardTeardown, releaseTeardown } from "./teardown-guard.js";
-import { PrometheusClient, pollUntil, waitForAllTargetsUp } from "../detect/prometheus.js";
+import { PrometheusClient, waitForAllTargetsUp } from "../detect/prometheus.js";
+import { pollUntil } from "../util/poll.js";
 import type { ScenarioStack } from "../scenario/types.js";
 import { MemoryView } from "./memory-view.js";
+import { labelProject } from "./labels.js";
 
 // testcontainers' Ryuk reaper image cannot be pulled here; teardown is ours (see
 // teardown-guard.ts and leftovers.ts).

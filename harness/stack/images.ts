@@ -8,8 +8,8 @@ import { runChecked } from "../util/run.js";
 import type { Logger } from "../util/log.js";
 import { stackDir, stateDir } from "../util/paths.js";
 import { baseImage, ensureBaseImage, imageExists } from "./base-image.js";
+import { labelImage } from "./labels.js";
 
-export const imageLabel = "io.runbook-drills.image";
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -114,7 +114,7 @@ exec node /opt/stand-in/${command}.mjs "$@"
     if (await imageExists(this.docker, ref)) return { ref, built: false, seconds: 0 };
     this.log(`images: building ${ref} from ${what}`);
     const started = Date.now();
-    await runChecked("docker", ["build", "--force-rm", "--label", `${imageLabel}=${name}`, "-t", ref, contextDir], {
+    await runChecked("docker", ["build", "--force-rm", "--label", `${labelImage}=${name}`, "-t", ref, contextDir], {
       timeoutMs: 20 * 60_000,
       env: { ...process.env, DOCKER_BUILDKIT: "0" },
     });

@@ -5,7 +5,7 @@
 // teardown never see it; `stack down` and `clean --all` remove it with the stack.
 import type Docker from "dockerode";
 
-export const labelKept = "io.runbook-drills.kept";
+import { labelKept } from "./labels.js";
 
 export const keepMarkerVolume = (project: string): string => `runbook-drills-kept-${project}`;
 

@@ -3,7 +3,7 @@
 // chance to tear down) is cleaned by the next run's preflight.
 import { hostname } from "node:os";
 import type Docker from "dockerode";
-import { labelOwnerHost, labelOwnerPid, labelProject } from "./compose-file.js";
+import { labelOwnerHost, labelOwnerPid, labelProject } from "./labels.js";
 import { keptProjects } from "./keep.js";
 
 export interface ProjectResources {

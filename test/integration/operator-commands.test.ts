@@ -1,11 +1,11 @@
-// The command table (harness/runbook/commands.ts) against the operator shell image
+// The command table (harness/runbook/resolve/commands.ts) against the operator shell image
 // itself: every command classed runnable is on its PATH (or a bash builtin), and every
 // command classed "not in the operator shell" is really absent. The unit test holds
 // the table against the Dockerfile's package list; this one checks that list's claims
 // (which package brings which command) on the built image.
 import { beforeAll, describe, expect, it } from "vitest";
 import { dockerClient } from "../../harness/engine/docker-engine.js";
-import { operatorShellTools } from "../../harness/runbook/commands.js";
+import { operatorShellTools } from "../../harness/runbook/resolve/commands.js";
 import { ImageBuilder } from "../../harness/stack/images.js";
 import { stderrLogger } from "../../harness/util/log.js";
 import { runChecked } from "../../harness/util/run.js";

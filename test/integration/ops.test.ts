@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type Docker from "dockerode";
 import { startOperatorShell, type OperatorShell, type StepRun } from "../../harness/ops/operator-shell.js";
-import { labelProject } from "../../harness/stack/compose-file.js";
+import { labelProject } from "../../harness/stack/labels.js";
 import { DrillStack, type StartedDrillStack, type TeardownReport } from "../../harness/stack/drill-stack.js";
 import { listDrillResources } from "../../harness/stack/leftovers.js";
 import { silentLogger } from "../../harness/util/log.js";

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DrillStack, type StartedDrillStack, type TeardownReport } from "../../harness/stack/drill-stack.js";
 import { listDrillResources } from "../../harness/stack/leftovers.js";
-import { pollUntil } from "../../harness/detect/prometheus.js";
+import { pollUntil } from "../../harness/util/poll.js";
 import { silentLogger } from "../../harness/util/log.js";
 import { runChecked } from "../../harness/util/run.js";
 

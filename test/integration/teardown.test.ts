@@ -7,10 +7,10 @@ import { hostname } from "node:os";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { dockerClient } from "../../harness/engine/docker-engine.js";
-import { labelOwnerHost, labelOwnerPid, labelProject } from "../../harness/stack/compose-file.js";
+import { labelOwnerHost, labelOwnerPid, labelProject } from "../../harness/stack/labels.js";
 import { listDrillResources, sweepLeftovers } from "../../harness/stack/leftovers.js";
 import { repoRoot, stateDir } from "../../harness/util/paths.js";
-import { pollUntil } from "../../harness/detect/prometheus.js";
+import { pollUntil } from "../../harness/util/poll.js";
 
 function deadPid(): Promise<number> {
   return new Promise((resolve) => {

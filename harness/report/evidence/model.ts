@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DrillStatus, Journal } from "../../drill/journal.js";
-import { parseRunbook } from "../../runbook/parse.js";
+import { parseRunbook } from "../../runbook/parse/parse.js";
 import type { GatheredJournal, Period } from "./gather.js";
 
 export const drillKey = (j: Journal) => `${j.scenario}${j.variant ? `:${j.variant}` : ""}`;

@@ -8,45 +8,33 @@
  */
 import { readConfig } from "./config.js";
 import { STANDIN_PKG_VERSION, startMeilisearchStandIn } from "./server.js";
-import { stopOnSignals } from "../shutdown.js";
+import { jsonLog, runStandIn } from "../entry.js";
 
-function log(fields: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: "meilisearch-stand-in", ...fields })}\n`);
-}
+const log = jsonLog("meilisearch-stand-in");
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = readConfig(process.env);
-  } catch (err) {
-    log({ level: "error", msg: "invalid configuration", error: (err as Error).message });
-    process.exitCode = 2;
-    return;
-  }
-
-  const server = await startMeilisearchStandIn({
-    host: config.host,
-    port: config.port,
-    masterKey: config.masterKey,
-    taskDelayMs: config.taskDelayMs,
-    dbPath: config.dbPath,
-  });
-  const hostForAddr = config.host.includes(":") ? `[${config.host}]` : config.host;
-  log({
-    level: "info",
-    msg: "meilisearch stand-in listening",
-    standIn: true,
-    pkgVersion: STANDIN_PKG_VERSION,
-    httpAddr: `${hostForAddr}:${server.port}`,
-    // Only whether auth is on: the key itself must never reach a log.
-    auth: config.masterKey !== undefined ? "master-key" : "disabled",
-    storage: config.dbPath,
-  });
-
-  stopOnSignals(() => server.close(), log);
-}
-
-main().catch((err: unknown) => {
-  log({ level: "error", msg: "failed to start", error: String(err) });
-  process.exitCode = 1;
+runStandIn({
+  log,
+  readConfig: () => readConfig(process.env),
+  badConfigExitCode: 2,
+  start: async (config) => {
+    const server = await startMeilisearchStandIn({
+      host: config.host,
+      port: config.port,
+      masterKey: config.masterKey,
+      taskDelayMs: config.taskDelayMs,
+      dbPath: config.dbPath,
+    });
+    const hostForAddr = config.host.includes(":") ? `[${config.host}]` : config.host;
+    log({
+      level: "info",
+      msg: "meilisearch stand-in listening",
+      standIn: true,
+      pkgVersion: STANDIN_PKG_VERSION,
+      httpAddr: `${hostForAddr}:${server.port}`,
+      // Only whether auth is on: the key itself must never reach a log.
+      auth: config.masterKey !== undefined ? "master-key" : "disabled",
+      storage: config.dbPath,
+    });
+    return server;
+  },
 });

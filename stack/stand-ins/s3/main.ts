@@ -12,81 +12,70 @@
 import { readConfig } from "./config.js";
 import { STANDIN_VERSION, startS3StandIn } from "./server.js";
 import { mcConfigDir, setAlias } from "../mc/config.js";
-import { stopOnSignals } from "../shutdown.js";
+import { jsonLog, runStandIn } from "../entry.js";
 
-function log(fields: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: "s3-stand-in", ...fields })}\n`);
-}
+const log = jsonLog("s3-stand-in");
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = readConfig(process.argv.slice(2), process.env);
-  } catch (err) {
-    log({ level: "error", msg: "invalid configuration", error: (err as Error).message });
-    process.exitCode = 1;
-    return;
-  }
-  if (config.defaultCredentials) {
-    log({
-      level: "warn",
-      msg: "Detected default credentials 'minioadmin:minioadmin', set MINIO_ROOT_USER and MINIO_ROOT_PASSWORD to change them",
-    });
-  }
-
-  const server = await startS3StandIn({
-    host: config.host,
-    port: config.port,
-    consoleHost: config.consoleHost,
-    consolePort: config.consolePort,
-    dataDir: config.dataDir,
-    accessKey: config.accessKey,
-    secretKey: config.secretKey,
-    prometheusAuthType: config.prometheusAuthType,
-    log,
-  });
-
-  let mcConfig: string | undefined;
-  if (config.mcAlias !== undefined) {
-    // Real MinIO images need the same alias configured before `docker exec minio mc ls myminio/` works.
-    mcConfig = mcConfigDir(process.env);
-    try {
-      const wildcard = config.host === "0.0.0.0" || config.host === "::";
-      const aliasHost = wildcard ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
-      await setAlias(mcConfig, config.mcAlias, {
-        url: `http://${aliasHost}:${server.port}`,
-        accessKey: config.accessKey,
-        secretKey: config.secretKey,
-        api: "s3v4",
-        path: "auto",
+runStandIn({
+  log,
+  readConfig: () => readConfig(process.argv.slice(2), process.env),
+  badConfigExitCode: 1,
+  start: async (config) => {
+    if (config.defaultCredentials) {
+      log({
+        level: "warn",
+        msg: "Detected default credentials 'minioadmin:minioadmin', set MINIO_ROOT_USER and MINIO_ROOT_PASSWORD to change them",
       });
-    } catch (err) {
-      log({ level: "warn", msg: "could not write the mc alias", mcConfigDir: mcConfig, error: (err as Error).message });
-      mcConfig = undefined;
     }
-  }
 
-  const fmt = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
-  log({
-    level: "info",
-    msg: "s3 stand-in listening",
-    standIn: true,
-    implementation: "s3rver",
-    version: STANDIN_VERSION,
-    s3Addr: fmt(config.host, server.port),
-    consoleAddr: server.consolePort !== undefined ? fmt(config.consoleHost, server.consolePort) : null,
-    console: "none (placeholder answers 501)",
-    dataDir: config.dataDir,
-    prometheusAuthType: config.prometheusAuthType,
-    mcAlias: mcConfig !== undefined ? config.mcAlias : null,
-    mcConfigDir: mcConfig ?? null,
-    ignoredFlags: config.ignoredFlags,
-  });
+    const server = await startS3StandIn({
+      host: config.host,
+      port: config.port,
+      consoleHost: config.consoleHost,
+      consolePort: config.consolePort,
+      dataDir: config.dataDir,
+      accessKey: config.accessKey,
+      secretKey: config.secretKey,
+      prometheusAuthType: config.prometheusAuthType,
+      log,
+    });
 
-  stopOnSignals(() => server.close(), log);
-}
+    let mcConfig: string | undefined;
+    if (config.mcAlias !== undefined) {
+      // Real MinIO images need the same alias configured before `docker exec minio mc ls myminio/` works.
+      mcConfig = mcConfigDir(process.env);
+      try {
+        const wildcard = config.host === "0.0.0.0" || config.host === "::";
+        const aliasHost = wildcard ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
+        await setAlias(mcConfig, config.mcAlias, {
+          url: `http://${aliasHost}:${server.port}`,
+          accessKey: config.accessKey,
+          secretKey: config.secretKey,
+          api: "s3v4",
+          path: "auto",
+        });
+      } catch (err) {
+        log({ level: "warn", msg: "could not write the mc alias", mcConfigDir: mcConfig, error: (err as Error).message });
+        mcConfig = undefined;
+      }
+    }
 
-main().catch((err: unknown) => {
-  log({ level: "error", msg: "failed to start", error: String(err) });
-  process.exitCode = 1;
+    const fmt = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    log({
+      level: "info",
+      msg: "s3 stand-in listening",
+      standIn: true,
+      implementation: "s3rver",
+      version: STANDIN_VERSION,
+      s3Addr: fmt(config.host, server.port),
+      consoleAddr: server.consolePort !== undefined ? fmt(config.consoleHost, server.consolePort) : null,
+      console: "none (placeholder answers 501)",
+      dataDir: config.dataDir,
+      prometheusAuthType: config.prometheusAuthType,
+      mcAlias: mcConfig !== undefined ? config.mcAlias : null,
+      mcConfigDir: mcConfig ?? null,
+      ignoredFlags: config.ignoredFlags,
+    });
+    return server;
+  },
 });

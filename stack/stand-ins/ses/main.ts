@@ -7,56 +7,44 @@
  */
 import { readConfig } from "./config.js";
 import { STANDIN_VERSION, startSesStandIn } from "./server.js";
-import { stopOnSignals } from "../shutdown.js";
+import { jsonLog, runStandIn } from "../entry.js";
 
-function log(fields: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: "ses-stand-in", ...fields })}\n`);
-}
+const log = jsonLog("ses-stand-in");
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = readConfig(process.argv.slice(2), process.env);
-  } catch (err) {
-    log({ level: "error", msg: "invalid configuration", error: (err as Error).message });
-    process.exitCode = 2;
-    return;
-  }
-
-  const server = await startSesStandIn({
-    host: config.host,
-    port: config.port,
-    defaultRegion: config.defaultRegion,
-    max24HourSend: config.max24HourSend,
-    maxSendRate: config.maxSendRate,
-    autoVerify: config.autoVerify,
-    requireVerifiedSender: config.requireVerifiedSender,
-    verifiedIdentities: config.verifiedIdentities,
-    deny: config.deny,
-    log,
-  });
-  const hostForAddr = config.host.includes(":") ? `[${config.host}]` : config.host;
-  log({
-    level: "info",
-    msg: "ses stand-in listening",
-    standIn: true,
-    implementation: "aws-ses-v2-local",
-    version: STANDIN_VERSION,
-    httpAddr: `${hostForAddr}:${server.port}`,
-    defaultRegion: config.defaultRegion,
-    sendQuota: { max24HourSend: config.max24HourSend, maxSendRate: config.maxSendRate },
-    autoVerify: config.autoVerify,
-    requireVerifiedSender: config.requireVerifiedSender,
-    verifiedIdentities: config.verifiedIdentities.length,
-    deny: config.deny ?? null,
-    smtpRelay: Boolean(process.env.SMTP_TRANSPORT?.trim()),
-    ...(config.unservedServices.length > 0 ? { unservedServices: config.unservedServices } : {}),
-  });
-
-  stopOnSignals(() => server.close(), log);
-}
-
-main().catch((err: unknown) => {
-  log({ level: "error", msg: "failed to start", error: String(err) });
-  process.exitCode = 1;
+runStandIn({
+  log,
+  readConfig: () => readConfig(process.argv.slice(2), process.env),
+  badConfigExitCode: 2,
+  start: async (config) => {
+    const server = await startSesStandIn({
+      host: config.host,
+      port: config.port,
+      defaultRegion: config.defaultRegion,
+      max24HourSend: config.max24HourSend,
+      maxSendRate: config.maxSendRate,
+      autoVerify: config.autoVerify,
+      requireVerifiedSender: config.requireVerifiedSender,
+      verifiedIdentities: config.verifiedIdentities,
+      deny: config.deny,
+      log,
+    });
+    const hostForAddr = config.host.includes(":") ? `[${config.host}]` : config.host;
+    log({
+      level: "info",
+      msg: "ses stand-in listening",
+      standIn: true,
+      implementation: "aws-ses-v2-local",
+      version: STANDIN_VERSION,
+      httpAddr: `${hostForAddr}:${server.port}`,
+      defaultRegion: config.defaultRegion,
+      sendQuota: { max24HourSend: config.max24HourSend, maxSendRate: config.maxSendRate },
+      autoVerify: config.autoVerify,
+      requireVerifiedSender: config.requireVerifiedSender,
+      verifiedIdentities: config.verifiedIdentities.length,
+      deny: config.deny ?? null,
+      smtpRelay: Boolean(process.env.SMTP_TRANSPORT?.trim()),
+      ...(config.unservedServices.length > 0 ? { unservedServices: config.unservedServices } : {}),
+    });
+    return server;
+  },
 });
