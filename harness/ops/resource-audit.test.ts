@@ -39,6 +39,13 @@ describe("resource audit", () => {
     expect(hazards(before, [{ kind: "container", name: `${p}-minio-init`, service: "minio-init", from: "exited" }, { kind: "volume", name: `${p}_loki-data` }])).toEqual([]);
   });
 
+  it("a stopped container compose replaces within the step is no hazard; its volume removed is", () => {
+    const after: ResourceSnapshot = { containers: [{ ...before.containers[0]!, id: "e".repeat(64), state: "running" }], volumes: [], networks: [] };
+    const h = hazards(before, [{ kind: "container", name: `${p}-postgresql`, service: "postgresql", from: "exited" }, { kind: "volume", name: `${p}_postgres-data` }], after);
+    expect(h).toHaveLength(1);
+    expect(h[0]).toMatch(/^removed volume drill-x_postgres-data/);
+  });
+
   it("records state changes and creations", () => {
     const after: ResourceSnapshot = {
       containers: [{ ...before.containers[0]!, state: "running" }, before.containers[1]!, before.containers[2]!, { id: "d".repeat(64), name: `${p}-x`, state: "running", mounts: [] }],

@@ -112,16 +112,17 @@ export function auditStep(before: ResourceSnapshot, after: ResourceSnapshot, cal
     for (const n of is) if (!was.has(n)) created.push({ kind, name: n });
   }
   const out: StepResources = { calls: calls.map(describeCall), created, removed, changed };
-  const h = hazards(before, removed);
+  const h = hazards(before, removed, after);
   if (h.length) out.hazards = h;
   return out;
 }
 
 /**
  * Removals that lose something: a volume a service's container mounted (its data), and
- * the container of a service that was stopped (not a one-shot job that had finished).
+ * the container of a service that was stopped (not a one-shot job that had finished)
+ * when the step leaves the service without one (compose recreating it is no loss).
  */
-export function hazards(before: ResourceSnapshot, removed: readonly ResourceChange[]): string[] {
+export function hazards(before: ResourceSnapshot, removed: readonly ResourceChange[], after?: ResourceSnapshot): string[] {
   const out: string[] = [];
   for (const r of removed) {
     if (r.kind === "volume") {
@@ -135,7 +136,8 @@ export function hazards(before: ResourceSnapshot, removed: readonly ResourceChan
     }
     if (r.kind === "container" && r.service && r.from !== "running") {
       const c = before.containers.find((x) => x.name === r.name);
-      if (c && c.restart !== "no") {
+      const replaced = after?.containers.some((x) => x.service === r.service);
+      if (c && c.restart !== "no" && !replaced) {
         out.push(`removed the container of stopped service ${r.service} (${r.name}, ${r.from}): compose must recreate it, and its anonymous volumes${c.mounts.length ? ` and the named volumes it mounted (${c.mounts.map((m) => m.volume).join(", ")})` : ""} are no longer in use, so a volume prune removes them`);
       }
     }
