@@ -46,6 +46,14 @@ describe("resource audit", () => {
     expect(h[0]).toMatch(/^removed volume drill-x_postgres-data/);
   });
 
+  it("sees a volume removed and created again under the same name in one step (volume rm, then up -d)", () => {
+    const calls = [{ step: "4.3b", method: "DELETE", path: `/volumes/${p}_postgres-data`, status: 204, at: "" }];
+    const r = auditStep(before, before, calls);
+    expect(r.removed).toEqual([{ kind: "volume", name: `${p}_postgres-data` }]);
+    expect(r.created).toEqual([{ kind: "volume", name: `${p}_postgres-data` }]);
+    expect(r.hazards?.[0]).toMatch(/^removed volume drill-x_postgres-data, which held postgresql's data/);
+  });
+
   it("records state changes and creations", () => {
     const after: ResourceSnapshot = {
       containers: [{ ...before.containers[0]!, state: "running" }, before.containers[1]!, before.containers[2]!, { id: "d".repeat(64), name: `${p}-x`, state: "running", mounts: [] }],

@@ -111,6 +111,16 @@ export function auditStep(before: ResourceSnapshot, after: ResourceSnapshot, cal
     for (const n of was) if (!is.has(n)) removed.push({ kind, name: n });
     for (const n of is) if (!was.has(n)) created.push({ kind, name: n });
   }
+  // A volume removed and created again under the same name within the step (`volume rm`,
+  // then `up -d`) is the same name before and after: the guard's call log shows the removal.
+  for (const c of calls) {
+    const m = /^\/volumes\/([^/]+)$/.exec(c.path);
+    const name = m?.[1] ? decodeURIComponent(m[1]) : undefined;
+    if (c.method === "DELETE" && c.status >= 200 && c.status < 300 && name && before.volumes.includes(name) && !removed.some((r) => r.kind === "volume" && r.name === name)) {
+      removed.push({ kind: "volume", name });
+      if (after.volumes.includes(name)) created.push({ kind: "volume", name });
+    }
+  }
   const out: StepResources = { calls: calls.map(describeCall), created, removed, changed };
   const h = hazards(before, removed, after);
   if (h.length) out.hazards = h;
