@@ -5,10 +5,7 @@
 // bound + one scrape interval.
 import { parseArgs } from "node:util";
 import { loadAllDrills } from "../harness/scenario/load.js";
-import { EventBus } from "../harness/drill/events.js";
-import { runDrill } from "../harness/drill/run-drill.js";
-import { writeRunReports } from "../harness/report/run-dir.js";
-import { startShellForDrill } from "../harness/ops/drill-shell.js";
+import { runDrillSession } from "../harness/session/drill-session.js";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: "boolean", default: false } } });
 const drills = loadAllDrills().filter((d) => positionals.length === 0 || positionals.includes(d.scenario) || positionals.includes(d.id));
@@ -17,9 +14,9 @@ const rows = [];
 for (const drill of drills) {
   process.stderr.write(`bench: ${drill.id}\n`);
   const t0 = Date.now();
-  const { journal } = await runDrill({ drill, bus: new EventBus(), startShell: startShellForDrill });
+  const { journal, reports } = await runDrillSession({ drill, progress: false });
   const wallSeconds = (Date.now() - t0) / 1000;
-  writeRunReports(journal);
+  for (const [name, why] of Object.entries(reports.errors)) process.stderr.write(`report ${name} not written: ${why}\n`);
   const phases = Object.fromEntries(
     journal.phases.map((p) => [p.name, p.endedAt ? (Date.parse(p.endedAt) - Date.parse(p.startedAt)) / 1000 : 0]),
   );

@@ -1,16 +1,13 @@
-// `npm run scenario <name> [--profile P] [--keep]` runs one drill (or every variant of
-// a scenario) with live progress, writes reports/<UTC timestamp>-<name>/ and points
-// reports/latest at it. Exit code 0 only when every drill passed.
+// `npm run scenario <name> [--profile P] [--keep] [--reporter NAME ...]` runs one drill (or
+// every variant of a scenario) with live progress, writes reports/<UTC timestamp>-<name>/
+// (every reporter, or the journal plus those named) and points reports/latest at it. Exit code 0 only when every drill passed.
 // `npm run scenario -- --list` lists the scenarios and what each needs; `--list --json`
 // prints them as a JSON array (with each drill's time budget) for CI's job matrix.
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { findDrills, loadAllDrills, ScenarioError } from "../scenario/load.js";
-import { EventBus } from "../drill/events.js";
-import { runDrill } from "../drill/run-drill.js";
-import { TerminalReporter } from "../report/terminal.js";
-import { writeRun } from "../report/run-dir.js";
-import { startShellForDrill } from "../ops/drill-shell.js";
+import { runDrillSession } from "../session/drill-session.js";
+import { reporterByName, reporterNames } from "../report/reporters.js";
 import { repoRoot } from "../util/paths.js";
 import { markKept } from "../stack/keep.js";
 import { EngineUnavailableError } from "../engine/docker-engine.js";
@@ -18,7 +15,7 @@ import { drillListEntries } from "../ci/drill-list.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { profile: { type: "string" }, keep: { type: "boolean", default: false }, list: { type: "boolean", default: false }, json: { type: "boolean", default: false } },
+  options: { profile: { type: "string" }, keep: { type: "boolean", default: false }, list: { type: "boolean", default: false }, json: { type: "boolean", default: false }, reporter: { type: "string", multiple: true } },
 });
 
 async function main(): Promise<number> {
@@ -34,15 +31,23 @@ async function main(): Promise<number> {
   }
   const name = positionals[0];
   if (!name || values.json) {
-    console.error("usage: npm run scenario <name> [-- --profile upstream|airgapped] [--keep]   (npm run scenario -- --list [--json])");
+    console.error(`usage: npm run scenario <name> [-- --profile upstream|airgapped] [--keep] [--reporter ${reporterNames.join("|")} ...]   (npm run scenario -- --list [--json])`);
     return 2;
+  }
+  // `--reporter md --reporter junit` or `--reporter md,junit`; an unknown name stops before any drill runs.
+  const reporters = (values.reporter ?? []).flatMap((r) => r.split(",")).filter(Boolean);
+  for (const r of reporters) {
+    try {
+      reporterByName(r);
+    } catch (err) {
+      console.error(`scenario: ${(err as Error).message}`);
+      return 2;
+    }
   }
   const drills = findDrills(name);
   let allPassed = true;
   for (const drill of drills) {
-    const bus = new EventBus().subscribe(new TerminalReporter());
-    const { journal, stack } = await runDrill({ drill, bus, profile: values.profile, keep: values.keep, startShell: startShellForDrill });
-    const written = writeRun(journal);
+    const { journal, stack, reports: written } = await runDrillSession({ drill, profile: values.profile, keep: values.keep, reporters });
     const verdict = journal.runbookVerdict ? ` — runbook: ${journal.runbookVerdict.summary}` : "";
     console.log(`gate ${journal.status.toUpperCase()} ${drill.id}${verdict}; reports in ${relative(repoRoot, written.dir)}/`);
     for (const file of Object.values(written.files)) console.log(`  ${relative(repoRoot, file)}`);

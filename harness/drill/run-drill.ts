@@ -38,6 +38,7 @@ import { provisionsOf } from "./provisions.js";
 import { judgeHttp } from "./step-http.js";
 import { httpExpectations } from "../runbook/resolve/http-expectations.js";
 import { browserProbe, logsProbe, missingProse, ProseWatch } from "./prose-detection.js";
+import { settleAlert } from "./settle.js";
 
 export interface RunDrillOptions {
   drill: Drill;
@@ -202,9 +203,17 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     if (alertName) {
       // One evaluation must have happened for "inactive" to mean anything.
       await new Promise((r) => setTimeout(r, (journal.timing?.evaluationIntervalSeconds ?? 5) * 1000));
-      const state = await alertState();
+      let state = await alertState();
+      let held = "";
+      if (state !== "inactive" && drill.steadyState?.settleSeconds) {
+        const settled = await settleAlert(s.prometheus(), alertExpr, alertState, drill.steadyState.settleSeconds);
+        state = settled.state;
+        held = `; its expression held for ${settled.heldBy || "no series"}`;
+        log(`steady state: ${alertName} was active after bring-up${held}; waited ${settled.waitedSeconds.toFixed(0)} s (at most ${drill.steadyState.settleSeconds}) for it to be ${state}`);
+        rec.detail = `${alertName} active after bring-up${held}; inactive after waiting ${settled.waitedSeconds.toFixed(0)} s for those answers to leave the rule's window`;
+      }
       journal.detection.inactiveBeforeFault = state === "inactive";
-      if (state !== "inactive") throw new Error(`alert ${alertName} is ${state} before any fault: the steady state is not steady`);
+      if (state !== "inactive") throw new Error(`alert ${alertName} is ${state} before any fault${held}: the steady state is not steady`);
     }
     if (drill.seed?.documents) {
       seed = await seedDocuments(s, drill.seed.documents);

@@ -14,6 +14,7 @@ import { portBlock } from "./port-block.js";
 import { memoryLeak } from "./memory-leak.js";
 import { slowQuery } from "./slow-query.js";
 import { combined } from "./combined.js";
+import { poolExhaust } from "./pool-exhaust.js";
 
 export const faults: Record<string, Fault> = {
   "container-stop": containerStop,
@@ -34,6 +35,7 @@ export const faults: Record<string, Fault> = {
   "port-block": portBlock,
   "memory-leak": memoryLeak,
   "slow-query": slowQuery,
+  "pool-exhaust": poolExhaust,
 };
 // Applies several of the above in order (reverted in reverse).
 faults.combined = combined(faults);

@@ -1,5 +1,6 @@
 // The human report, rendered from journal.json alone: what an auditor reads.
 import type { Journal, StepRecord } from "../drill/journal.js";
+import type { LoadRecord } from "../drill/load.js";
 
 const fence = (s: string) => "```\n" + s.replace(/```/g, "ʼʼʼ").trimEnd() + "\n```";
 const tail = (s: string | undefined, n = 40) => (s ?? "").trimEnd().split("\n").slice(-n).join("\n");
@@ -78,6 +79,8 @@ export function renderMarkdown(j: Journal): string {
   for (const o of j.fault?.observations ?? []) out.push(`- seen by the fault after injection: ${o}`);
   out.push("");
 
+  if (j.load) out.push(...loadSection(j.load));
+
   out.push("## Runbook steps", "");
   out.push("| step | mode | result | exit | seconds | note |", "|---|---|---|---|---|---|");
   for (const s of j.steps) {
@@ -150,4 +153,22 @@ export function resourcesLine(s: StepRecord): string {
   if (!r) return "";
   const list = (xs: typeof r.removed) => xs.map((x) => `${x.kind} ${x.name}${x.from || x.to ? ` (${[x.from, x.to].filter(Boolean).join(" -> ")})` : ""}`).join(", ");
   return [r.removed.length ? `removed ${list(r.removed)}` : "", r.created.length ? `created ${list(r.created)}` : "", r.changed.length ? `changed ${list(r.changed)}` : ""].filter(Boolean).join("; ");
+}
+
+/** What users saw: latency per window from the drill's load, and from the app's histogram. */
+function loadSection(load: LoadRecord): string[] {
+  const ms = (p50?: number, p95?: number, p99?: number) => [p50, p95, p99].map((v) => (v === undefined ? "—" : String(v))).join(" / ");
+  const out = ["## Load during the drill", "", `${load.description}.`, ""];
+  out.push(
+    "| window | from – to (UTC) | requests | errors | p50 / p95 / p99 ms (load generator) | p50 / p95 / p99 ms (Prometheus) |",
+    "|---|---|---|---|---|---|",
+  );
+  for (const w of load.windows) {
+    const p = w.prometheus;
+    out.push(`| ${w.window} | ${t(w.from)} – ${t(w.to)} | ${w.requests} | ${w.errors} | ${ms(w.p50, w.p95, w.p99)} | ${p ? ms(p.p50, p.p95, p.p99) : "—"} |`);
+  }
+  const q = load.windows.find((w) => w.prometheus)?.prometheus?.query;
+  if (q) out.push("", `Prometheus's figures: \`${q}\` (and 0.5, 0.99) over each window, read at its end.`);
+  out.push("");
+  return out;
 }

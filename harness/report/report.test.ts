@@ -84,6 +84,22 @@ describe("two verdicts", () => {
   });
 });
 
+describe("load windows", () => {
+  it("shows p50/p95/p99 before, during and after from the load generator and from Prometheus, a missing figure as a dash", () => {
+    const j = journal();
+    const w = (window: string, p95: number, prom?: number) => ({
+      window, from: "2026-11-28T10:00:00.000Z", to: "2026-11-28T10:00:30.000Z", requests: 100, errors: 2, p50: 20, p95, p99: 900,
+      prometheus: { p50: 25, p95: prom, p99: 990, query: "histogram_quantile(0.95, ...)" },
+    });
+    j.load = { description: "GET /api/documents through Caddy, 2 in flight at most", windows: [w("before the fault", 40, 47), w("during the fault", 1600, 1700), w("after recovery", 45)] };
+    const md = renderMarkdown(j);
+    expect(md).toContain("## Load during the drill");
+    expect(md).toContain("| during the fault | 2026-11-28 10:00:00Z – 2026-11-28 10:00:30Z | 100 | 2 | 20 / 1600 / 900 | 25 / 1700 / 990 |");
+    expect(md).toContain("| after recovery | 2026-11-28 10:00:00Z – 2026-11-28 10:00:30Z | 100 | 2 | 20 / 45 / 900 | 25 / — / 990 |");
+    expect(renderMarkdown(journal())).not.toContain("## Load during the drill");
+  });
+});
+
 describe("HTTP answers on steps", () => {
   it("shows a 502 on a step that exited 0", () => {
     const j = journal();

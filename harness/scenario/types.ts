@@ -127,6 +127,11 @@ export interface ScenarioFile extends ScenarioBody {
   variants?: (Partial<ScenarioBody> & { name: string; description?: string })[];
   /** How the drill's stack differs from production for this scenario (stated in its report). */
   stack?: ScenarioStack;
+  /**
+   * An alert over a long window may still hold bring-up's slow answers: wait up to
+   * settleSeconds for it to be inactive before the fault (harness/drill/settle.ts).
+   */
+  steadyState?: { settleSeconds?: number };
 }
 
 export interface ScenarioStack {

@@ -9,6 +9,11 @@ export function jsonLog(service: string): JsonLog {
   return (fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service, ...fields })}\n`);
 }
 
+/** host:port as a log line shows a listen address (an IPv6 host in brackets). */
+export function listenAddress(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 export interface StandInEntry<Config> {
   log: JsonLog;
   readConfig: () => Config;

@@ -6,11 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findDrills } from "../../harness/scenario/load.js";
-import { EventBus } from "../../harness/drill/events.js";
-import { runDrill } from "../../harness/drill/run-drill.js";
-import { writeRunReports } from "../../harness/report/run-dir.js";
-import { startShellForDrill } from "../../harness/ops/drill-shell.js";
-import { TerminalReporter } from "../../harness/report/terminal.js";
+import { runDrillSession } from "../../harness/session/drill-session.js";
 import { repoRoot, stateDir } from "../../harness/util/paths.js";
 
 const drilledCommand = "docker system prune -a --volumes -f";
@@ -30,11 +26,9 @@ describe("runbook regression gate", () => {
     copyFileSync(join(repoRoot, "runbooks/failure-modes.drill.yaml"), join(dir, "failure-modes.drill.yaml"));
     const edited = { ...drill, runbook: { ...drill.runbook, file: ".drill-state/runbook-regression/failure-modes.md" } };
 
-    const bus = new EventBus();
-    if (process.env.DRILL_PROGRESS !== "0") bus.subscribe(new TerminalReporter());
-    const { journal } = await runDrill({ drill: edited, bus, startShell: startShellForDrill });
     // Its evidence stays beside the edited copy: reports/ holds drills of the real runbook.
-    const reportDir = writeRunReports(journal, join(dir, "reports"));
+    const { journal, reports } = await runDrillSession({ drill: edited, progress: process.env.DRILL_PROGRESS !== "0", reportsRoot: join(dir, "reports") });
+    const reportDir = reports.dir;
 
     expect(journal.status, `report: ${reportDir}/report.md`).toBe("failed");
     const step = journal.steps.find((s) => s.id === "3.2");

@@ -6,30 +6,24 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadAllDrills } from "../../harness/scenario/load.js";
-import { EventBus } from "../../harness/drill/events.js";
-import { runDrill } from "../../harness/drill/run-drill.js";
-import { writeRunReports } from "../../harness/report/run-dir.js";
-import { startShellForDrill } from "../../harness/ops/drill-shell.js";
-import { TerminalReporter } from "../../harness/report/terminal.js";
+import { runDrillSession } from "../../harness/session/drill-session.js";
 
 const drills = loadAllDrills();
 
 describe.sequential("scenarios", () => {
   for (const drill of drills) {
     it(`${drill.id}: ${drill.title ?? ""}`, async (ctx) => {
-      const bus = new EventBus();
       // Live progress in CI logs too: a drill that hangs shows where. The same lines are
       // kept to prove no secret reaches the terminal.
       const terminal: string[] = [];
-      bus.subscribe(
-        new TerminalReporter((line) => {
-          terminal.push(line);
-          if (process.env.DRILL_PROGRESS !== "0") process.stderr.write(line);
-        }),
-      );
+      const progress = (line: string) => {
+        terminal.push(line);
+        if (process.env.DRILL_PROGRESS !== "0") process.stderr.write(line);
+      };
       let secrets: readonly string[] = [];
-      const { journal } = await runDrill({ drill, bus, startShell: startShellForDrill, onSecrets: (v) => (secrets = v) });
-      const dir = writeRunReports(journal);
+      const { journal, reports } = await runDrillSession({ drill, progress, onSecrets: (v) => (secrets = v) });
+      for (const [name, why] of Object.entries(reports.errors)) process.stderr.write(`report ${name} not written: ${why}\n`);
+      const dir = reports.dir;
       // No generated secret in clear text in any artifact or on the terminal.
       const artifacts = readdirSync(dir, { withFileTypes: true })
         .filter((f) => f.isFile())

@@ -39,6 +39,18 @@ describe("report.html", () => {
     expect(detection).toMatch(/class="mark-line role-mark/);
   });
 
+  it("shows the load's windows, escaped, with a missing Prometheus figure as a dash", () => {
+    const j = fixture("disk-full-passed");
+    expect(buildDrillHtml(j, {})).not.toContain('data-testid="load"');
+    j.load = {
+      description: "GET /api/documents <through> Caddy",
+      windows: [{ window: "during the fault", from: "2026-11-28T10:00:00.000Z", to: "2026-11-28T10:01:00.000Z", requests: 40, errors: 1, p50: 1500, p95: 1600, p99: 1700, prometheus: { p50: 1400, p99: 2400, query: "q" } }],
+    };
+    const html = buildDrillHtml(j, {});
+    expect(html).toContain("GET /api/documents &lt;through&gt; Caddy");
+    expect(html).toMatch(/<td>during the fault<\/td>.*<td>40<\/td><td>1<\/td><td>1500 \/ 1600 \/ 1700<\/td><td>1400 \/ — \/ 2400<\/td>/);
+  });
+
   it("says why there is no detection chart for a journal without samples", () => {
     const j = fixture("disk-full-passed");
     expect(drillChartSpecs(j).detection).toBeUndefined();

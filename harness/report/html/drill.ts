@@ -190,6 +190,17 @@ export function buildDrillHtml(j: Journal, charts: DrillCharts): string {
   }
   b.push(`</section>`);
 
+  if (j.load) {
+    const ms = (...v: (number | undefined)[]) => v.map((x) => (x === undefined ? "—" : String(x))).join(" / ");
+    b.push(`<section data-testid="load"><h2>Load during the drill</h2><p>${esc(j.load.description)}.</p>`);
+    b.push(`<table><tr><th>window</th><th>from – to</th><th>requests</th><th>errors</th><th>p50 / p95 / p99 ms (load generator)</th><th>p50 / p95 / p99 ms (Prometheus)</th></tr>`);
+    for (const w of j.load.windows) {
+      const p = w.prometheus;
+      b.push(`<tr><td>${esc(w.window)}</td><td>${when(w.from)} – ${when(w.to)}</td><td>${w.requests}</td><td>${w.errors}</td><td>${ms(w.p50, w.p95, w.p99)}</td><td>${p ? ms(p.p50, p.p95, p.p99) : "—"}</td></tr>`);
+    }
+    b.push(`</table></section>`);
+  }
+
   b.push(`<section data-testid="steps"><h2>Runbook steps</h2>`);
   if (j.steps.length === 0) b.push(`<p>No runbook step ran.</p>`);
   else {

@@ -8,7 +8,7 @@
  */
 import { readConfig } from "./config.js";
 import { STANDIN_PKG_VERSION, startMeilisearchStandIn } from "./server.js";
-import { jsonLog, runStandIn } from "../entry.js";
+import { jsonLog, listenAddress, runStandIn } from "../entry.js";
 
 const log = jsonLog("meilisearch-stand-in");
 
@@ -17,20 +17,13 @@ runStandIn({
   readConfig: () => readConfig(process.env),
   badConfigExitCode: 2,
   start: async (config) => {
-    const server = await startMeilisearchStandIn({
-      host: config.host,
-      port: config.port,
-      masterKey: config.masterKey,
-      taskDelayMs: config.taskDelayMs,
-      dbPath: config.dbPath,
-    });
-    const hostForAddr = config.host.includes(":") ? `[${config.host}]` : config.host;
+    const server = await startMeilisearchStandIn(config);
     log({
       level: "info",
       msg: "meilisearch stand-in listening",
       standIn: true,
       pkgVersion: STANDIN_PKG_VERSION,
-      httpAddr: `${hostForAddr}:${server.port}`,
+      httpAddr: listenAddress(config.host, server.port),
       // Only whether auth is on: the key itself must never reach a log.
       auth: config.masterKey !== undefined ? "master-key" : "disabled",
       storage: config.dbPath,

@@ -12,7 +12,7 @@
 import { readConfig } from "./config.js";
 import { STANDIN_VERSION, startS3StandIn } from "./server.js";
 import { mcConfigDir, setAlias } from "../mc/config.js";
-import { jsonLog, runStandIn } from "../entry.js";
+import { jsonLog, listenAddress, runStandIn } from "../entry.js";
 
 const log = jsonLog("s3-stand-in");
 
@@ -60,15 +60,14 @@ runStandIn({
       }
     }
 
-    const fmt = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
     log({
       level: "info",
       msg: "s3 stand-in listening",
       standIn: true,
       implementation: "s3rver",
       version: STANDIN_VERSION,
-      s3Addr: fmt(config.host, server.port),
-      consoleAddr: server.consolePort !== undefined ? fmt(config.consoleHost, server.consolePort) : null,
+      s3Addr: listenAddress(config.host, server.port),
+      consoleAddr: server.consolePort !== undefined ? listenAddress(config.consoleHost, server.consolePort) : null,
       console: "none (placeholder answers 501)",
       dataDir: config.dataDir,
       prometheusAuthType: config.prometheusAuthType,

@@ -7,7 +7,7 @@
  */
 import { readConfig } from "./config.js";
 import { STANDIN_VERSION, startSesStandIn } from "./server.js";
-import { jsonLog, runStandIn } from "../entry.js";
+import { jsonLog, listenAddress, runStandIn } from "../entry.js";
 
 const log = jsonLog("ses-stand-in");
 
@@ -16,26 +16,14 @@ runStandIn({
   readConfig: () => readConfig(process.argv.slice(2), process.env),
   badConfigExitCode: 2,
   start: async (config) => {
-    const server = await startSesStandIn({
-      host: config.host,
-      port: config.port,
-      defaultRegion: config.defaultRegion,
-      max24HourSend: config.max24HourSend,
-      maxSendRate: config.maxSendRate,
-      autoVerify: config.autoVerify,
-      requireVerifiedSender: config.requireVerifiedSender,
-      verifiedIdentities: config.verifiedIdentities,
-      deny: config.deny,
-      log,
-    });
-    const hostForAddr = config.host.includes(":") ? `[${config.host}]` : config.host;
+    const server = await startSesStandIn({ ...config, log });
     log({
       level: "info",
       msg: "ses stand-in listening",
       standIn: true,
       implementation: "aws-ses-v2-local",
       version: STANDIN_VERSION,
-      httpAddr: `${hostForAddr}:${server.port}`,
+      httpAddr: listenAddress(config.host, server.port),
       defaultRegion: config.defaultRegion,
       sendQuota: { max24HourSend: config.max24HourSend, maxSendRate: config.maxSendRate },
       autoVerify: config.autoVerify,
