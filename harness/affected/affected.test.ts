@@ -61,13 +61,16 @@ const replaceOnce = (from: string, to: string) => (text: string): string => {
   return text.replace(from, to);
 };
 
+// disk-full's causes, one drill each (old logs, a runaway logger, PostgreSQL stopped).
+const diskFull = ["disk-full:old-logs", "disk-full:postgres-stopped", "disk-full:runaway-logger"];
+
 describe("affected", () => {
   it("a changed runbook step selects the drills of its section, naming the step", () => {
     const r = change("step", "runbooks/failure-modes.md", replaceOnce("docker system prune -a --volumes -f", "docker system prune -a --volumes -f --filter until=24h"));
-    expect(ids(r)).toEqual(["disk-full"]);
+    expect(ids(r)).toEqual(diskFull);
     expect(r.drills[0]!.reasons.join("\n")).toContain("runbooks/failure-modes.md section 3 (Disk Full) changed: step 3.2");
     expect(r.drills[0]!.profiles).toEqual(["upstream"]);
-    expect(r.matrix).toEqual([{ id: "disk-full", slug: "disk-full-upstream", profile: "upstream", timeoutMinutes: r.drills[0]!.timeoutMinutes }]);
+    expect(r.matrix).toEqual(r.drills.map((d) => ({ id: d.id, slug: `${d.id.replace(":", "_")}-upstream`, profile: "upstream", timeoutMinutes: d.timeoutMinutes })));
   });
 
   it("a changed Detection query selects the drills of its section", () => {
@@ -80,7 +83,7 @@ describe("affected", () => {
     const r = change("shift", "runbooks/failure-modes.md", replaceOnce("**Symptoms**:\n- Services failing to write logs", "**Symptoms**:\n- Services failing to write logs\n- A new symptom line"));
     // Section 3 itself changed (its Symptoms); sections 4-12 moved down a line each but
     // are unchanged, so their drills (postgres-down, minio-storage, ...) stay out.
-    expect(ids(r)).toEqual(["disk-full"]);
+    expect(ids(r)).toEqual(diskFull);
     expect(r.files[0]!.why).toBe("section 3: Symptoms");
   });
 
@@ -102,7 +105,7 @@ describe("affected", () => {
 
   it("an annotation of a step in the sidecar selects that section's drills", () => {
     const r = change("sidecar", "runbooks/failure-modes.drill.yaml", replaceOnce("timeout: 5m # prune walks every image layer", "timeout: 6m # prune walks every image layer"));
-    expect(ids(r)).toEqual(["disk-full"]);
+    expect(ids(r)).toEqual(diskFull);
     expect(r.drills[0]!.reasons[0]).toContain("annotation of 3.2 changed");
   });
 
@@ -124,7 +127,7 @@ describe("affected", () => {
   it("a changed air-gapped Dockerfile selects the drills that need its service, air-gapped", () => {
     const r = change("image", "stack/images/node-exporter/Dockerfile", (t) => `${t}\n# reviewed\n`);
     expect(ids(r)).toEqual(needing("node-exporter").sort());
-    expect(ids(r)).toContain("disk-full");
+    expect(ids(r)).toEqual(expect.arrayContaining(diskFull));
     for (const d of r.drills) expect(d.profiles).toEqual(["airgapped"]);
   });
 
@@ -192,7 +195,7 @@ describe("affected", () => {
       const forAt = t.indexOf("for: 1m", at);
       return `${t.slice(0, forAt)}for: 2m${t.slice(forAt + "for: 1m".length)}`;
     });
-    expect(ids(r)).toEqual(["disk-full"]);
+    expect(ids(r)).toEqual(diskFull);
     expect(r.drills[0]!.reasons).toEqual(["stack/config/prometheus/rules/runbook.yml: alert rule DiskFull changed"]);
   });
 

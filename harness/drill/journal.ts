@@ -4,6 +4,9 @@ import type { ShellDetectionProbe } from "../detect/shell-detection.js";
 import type { LogDetectionRecord } from "./log-detection.js";
 import type { ContactSubmission } from "./contact.js";
 import type { LoadRecord } from "./load.js";
+import type { StepResources } from "../ops/resource-audit.js";
+
+export type { ResourceChange, StepResources } from "../ops/resource-audit.js";
 
 export type DrillStatus = "passed" | "failed" | "not-run" | "interrupted";
 export type PhaseStatus = "passed" | "failed" | "skipped";
@@ -32,7 +35,8 @@ export interface StepRecord {
   id: string;
   title: string;
   location: string;
-  mode: "drilled" | "adapted" | "manual";
+  /** operator-fix: the runbook gives no command; what ran is the operator's own fix, not the runbook's. */
+  mode: "drilled" | "adapted" | "operator-fix" | "manual";
   result: "passed" | "failed" | "skipped";
   exitCode?: number;
   seconds?: number;
@@ -50,6 +54,37 @@ export interface StepRecord {
   httpStatus?: string[];
   /** Those that were 4xx/5xx: shown on the step even when it passed, so an error answer is never read as a clean pass. */
   httpErrors?: string[];
+  /** Every answer the operator shell's curl received during the step (observed, not parsed from output), and what the runbook said it should be. */
+  http?: HttpAnswer[];
+  /** What the step did to Docker resources, as the scope guard saw it (harness/ops/resource-audit.ts). */
+  resources?: StepResources;
+}
+
+export interface HttpAnswer {
+  /** The URL curl was given. */
+  url: string;
+  /** The final status (after redirects); 0 when no answer came (connection refused, timeout). */
+  status: number;
+  statusLine?: string;
+  /** "Should return 200" in the runbook's text for this call. */
+  expected?: number;
+  /** curl's exit code, when no answer came. */
+  curlExit?: number;
+}
+
+/** Something the drill gives that production does not, and who relied on it. */
+export interface Provision {
+  id: string;
+  /** What the drill provides. */
+  provision: string;
+  /** What production has instead. */
+  production: string;
+  /** Why the drill provides it. */
+  why: string;
+  /** Steps (ids) and phases that relied on it in this run. */
+  reliedOnBy: string[];
+  /** How reliance was decided (e.g. "the step's command names myminio"). */
+  evidence?: string;
 }
 
 export interface SymptomSighting {
@@ -60,6 +95,20 @@ export interface SymptomSighting {
   appearedAt?: string;
   secondsAfterFault?: number;
   /** What the last probe saw. */
+  detail: string;
+}
+
+export interface ProseSighting {
+  /** The Detection line as written. */
+  says: string;
+  /** How the machine checked it. */
+  how: string;
+  /** What one check saw before the fault. */
+  baseline: string;
+  heldBeforeFault: boolean;
+  observedAt?: string;
+  secondsAfterFault?: number;
+  /** What the last check saw. */
   detail: string;
 }
 
@@ -131,10 +180,16 @@ export interface Journal {
     shell?: { baseline?: ShellDetectionProbe; during?: ShellDetectionProbe };
     /** Logs not showing (section 9): the Detection command and the section's log query (log-detection.ts). */
     logs?: LogDetectionRecord;
+    /** A prose Detection, each line checked as a person would (prose-detection.ts). */
+    prose?: ProseSighting[];
   };
   notification?: { receiver: string; deliveredAt?: string; secondsToNotify?: number };
   symptoms: CheckRecord[];
   steps: StepRecord[];
+  /** Steps of the section the drill did not run, with why (every step of the section is accounted for). */
+  stepsNotRun?: { id: string; title: string; location: string; reason: string }[];
+  /** Where the drill differs from production (provisions.ts): every convenience, and the steps that relied on it. */
+  provisions?: Provision[];
   recovery: { recoveredAt?: string; secondsToRecover?: number; alertResolvedAt?: string; checks: CheckRecord[] };
   integrity: { check: string; passed: boolean; detail: string }[];
   recoveryPoint?: { lastBackupAt?: string; rowsWrittenSinceBackup: number; rowsLost: number };
@@ -161,7 +216,8 @@ export interface RunbookVerdict {
   detected: "yes" | "no" | "not-applicable";
   recovered: "yes" | "no" | "not-checked";
   dataIntact: "yes" | "no" | "not-checked";
-  steps: { passed: number; failed: number; skipped: number };
+  /** `passed` counts the runbook's own steps; a passed operator's fix (the runbook gave no command) is counted apart. */
+  steps: { passed: number; failed: number; skipped: number; operatorFixes?: number };
   /** One line, e.g. "detected, recovered, DATA LOST (documents-rows: 0/3 seeded rows present)". */
   summary: string;
 }
@@ -175,17 +231,19 @@ export function runbookVerdict(j: Journal): RunbookVerdict {
   const recoverPhase = phase("recover");
   const recovered: RunbookVerdict["recovered"] = recoverPhase === undefined || recoverPhase.status === "skipped" ? "not-checked" : recoverPhase.status === "passed" ? "yes" : "no";
   const dataIntact: RunbookVerdict["dataIntact"] = j.integrity.length === 0 ? "not-checked" : j.integrity.every((c) => c.passed) ? "yes" : "no";
+  const fixes = j.steps.filter((s) => s.mode === "operator-fix" && s.result === "passed").length;
   const steps = {
-    passed: j.steps.filter((s) => s.result === "passed").length,
+    passed: j.steps.filter((s) => s.result === "passed" && s.mode !== "operator-fix").length,
     failed: j.steps.filter((s) => s.result === "failed").length,
     skipped: j.steps.filter((s) => s.result === "skipped").length,
+    ...(fixes ? { operatorFixes: fixes } : {}),
   };
   const lost = j.integrity.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
   const parts = [
     detected === "yes" ? "detected" : detected === "no" ? "NOT DETECTED" : "no detection to check",
     recovered === "yes" ? "recovered" : recovered === "no" ? "NOT RECOVERED" : "recovery not checked",
     dataIntact === "yes" ? "data intact" : dataIntact === "no" ? `DATA LOST (${lost.join("; ")})` : "data not checked",
-    `steps ${steps.passed} passed, ${steps.failed} failed, ${steps.skipped} not run`,
+    `steps ${steps.passed} passed, ${steps.failed} failed${fixes ? `, ${fixes} only by the operator's own fix` : ""}, ${steps.skipped} not run`,
   ];
   return { detected, recovered, dataIntact, steps, summary: parts.join(", ") };
 }

@@ -35,6 +35,11 @@ import { TargetsPageWatch } from "./targets-detection.js";
 import { detectByShell, probeShellDetection } from "../detect/shell-detection.js";
 import { submitContact } from "./contact.js";
 import { DrillLoad, formatWindow } from "./load.js";
+import { operatorFixFinding, stepsNotRun } from "./step-coverage.js";
+import { provisionsOf } from "./provisions.js";
+import { judgeHttp } from "./step-http.js";
+import { httpExpectations } from "../runbook/resolve/http-expectations.js";
+import { browserProbe, logsProbe, missingProse, ProseWatch } from "./prose-detection.js";
 import { settleAlert } from "./settle.js";
 import { LogWatch } from "./log-detection.js";
 
@@ -85,6 +90,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   let snapshot: RecoverySnapshot | undefined;
   let watch: SymptomWatch | undefined;
   let targetsPage: TargetsPageWatch | undefined;
+  let prose: ProseWatch | undefined;
   let aborted = false;
   let load: DrillLoad | undefined;
   let logs: LogWatch | undefined;
@@ -252,6 +258,12 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     if (drill.detection.watchSymptoms && drill.detection.symptoms?.length) watch = await SymptomWatch.baseline(drill.detection.symptoms, ctx);
     const page = drill.detection.targetsPage;
     if (page) targetsPage = await TargetsPageWatch.baseline(s, { job: page.job, path: page.path ?? "/prometheus/targets" });
+    if (drill.detection.prose?.length) {
+      // The lines must be the section's own Detection, as written: a changed runbook is not checked with old words.
+      const gone = missingProse(drill.detection.prose, section?.detection ?? []);
+      if (gone.length) throw new Error(`${drill.source}: detection.prose names ${gone.map((g) => `"${g}"`).join(", ")}, which section ${drill.runbook.section}'s Detection no longer says`);
+      prose = await ProseWatch.baseline(drill.detection.prose, (i) => (i.browser ? browserProbe(s, i.browser) : logsProbe(s, i.logs ?? { container: "", matches: "$^" })));
+    }
     return "passed";
   }));
 
@@ -289,6 +301,18 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         const d = await detectBySymptoms(watch, ctx, injectedAt, seconds(drill.timeouts?.detect, 60) * 1000);
         journal.detection.symptomWatch = d.sightings;
         for (const f of d.findings) finding("detect", f);
+        rec.detail = d.detail;
+        return d.status;
+      }
+      if (prose) {
+        const d = await prose.detect(injectedAt, seconds(drill.timeouts?.detect, 60) * 1000);
+        journal.detection.prose = d.sightings;
+        journal.detection.query = d.sightings.map((x) => `${x.says} (${x.how})`).join("\n");
+        for (const f of d.findings) finding("detect", f);
+        if (d.firstAt) {
+          journal.detection.firedAt = d.firstAt;
+          journal.detection.secondsToDetect = since(injectedAt, d.firstAt);
+        }
         rec.detail = d.detail;
         return d.status;
       }
@@ -424,6 +448,10 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
         const rec = await runStep(step);
         journal.steps.push(rec);
         bus.emit({ type: "step-end", step: rec });
+        // Not the runbook's doing: an operator's own fix is a gap, a destructive step a hazard.
+        const gap = operatorFixFinding(rec);
+        if (gap) finding("runbook", gap, step.id);
+        for (const h of rec.resources?.hazards ?? []) finding("runbook", `step ${step.id} (${step.title}) is destructive: ${h}`, step.id);
         if (rec.result === "failed") {
           failed = true;
           // The last line the step printed on stderr, unless it is curl's progress meter
@@ -571,13 +599,12 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     const r = await shell!.run(step.command, Math.round(step.timeoutMs / 1000), step.id, (chunk) =>
       bus.emit({ type: "step-output", id: step.id, chunk }),
     );
-    const failures = r.timedOut ? [`timed out after ${Math.round(step.timeoutMs / 1000)} s`] : checkExpectation(step.expect, r);
-    // The HTTP status lines the step printed (curl -I/-i): a 502 is not read as a clean pass.
-    const httpStatus = [...`${r.stdout}\n${r.stderr}`.matchAll(/^(?:< )?(HTTP\/[\d.]+ \d{3}[^\r\n]*)/gm)].map((m) => (m[1] ?? "").trim());
-    const errorAnswers = httpStatus.filter((l) => /^HTTP\/[\d.]+ [45]\d\d/.test(l));
+    // Every answer the step's curl got, and what the runbook's text says it should be.
+    const { failures: httpFailures, ...http } = judgeHttp(httpExpectations(step.command), r.http, `${r.stdout}\n${r.stderr}`);
+    const failures = r.timedOut ? [`timed out after ${Math.round(step.timeoutMs / 1000)} s`] : [...checkExpectation(step.expect, r), ...httpFailures];
     return {
-      httpStatus: httpStatus.length ? httpStatus : undefined,
-      httpErrors: errorAnswers.length ? errorAnswers : undefined,
+      ...http,
+      ...(r.resources ? { resources: r.resources } : {}),
       ...base,
       startedAt,
       command: step.command,
@@ -625,6 +652,9 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
       return stack ? "passed" : "skipped";
     });
     journal.endedAt = new Date().toISOString();
+    // Every step of the section is accounted for, and every convenience the drill gave is declared.
+    if (section && journal.phases.some((p) => p.name === "runbook")) journal.stepsNotRun = stepsNotRun(section, drill.steps, drill.stepsNotRun);
+    if (stack) journal.provisions = provisionsOf(journal);
     // The runbook's verdict exists only once a fault was injected: before that the drill never reached the runbook.
     if (journal.fault?.injectedAt) journal.runbookVerdict = runbookVerdict(journal);
     if (stack) redactJournal(journal, stack);

@@ -1,6 +1,9 @@
 // What the drill runner needs from the operator shell (harness/ops): run a script in
 // it and get the redacted result. Kept as an interface so the runner does not depend
 // on how the shell is built.
+import type { ObservedCurl } from "../ops/curl-log.js";
+import type { StepResources } from "../ops/resource-audit.js";
+
 export interface ShellResult {
   exitCode: number;
   stdout: string;
@@ -8,6 +11,10 @@ export interface ShellResult {
   seconds: number;
   timedOut: boolean;
   refusals: string[];
+  /** The calls the shell's curl made, with the answers' status lines (observed, not parsed from the output). */
+  http?: ObservedCurl[];
+  /** For a runbook step: what it did to Docker resources. */
+  resources?: StepResources;
 }
 
 export interface OperatorShellLike {

@@ -14,6 +14,7 @@ import { portBlock } from "./port-block.js";
 import { memoryLeak } from "./memory-leak.js";
 import { slowQuery } from "./slow-query.js";
 import { sshKeyMode } from "./ssh-key.js";
+import { combined } from "./combined.js";
 import { poolExhaust } from "./pool-exhaust.js";
 import { promtailConfig } from "./promtail-config.js";
 import { serviceEnv } from "./service-env.js";
@@ -42,5 +43,7 @@ export const faults: Record<string, Fault> = {
   "promtail-config": promtailConfig,
   "service-env": serviceEnv,
 };
+// Applies several of the above in order (reverted in reverse).
+faults.combined = combined(faults);
 
 export type { AppliedFault, Fault, FaultContext } from "./fault.js";

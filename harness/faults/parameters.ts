@@ -4,7 +4,7 @@
 // Each fault module still checks values it alone understands (a toxic's attributes, a
 // uid:gid owner) when it runs; this list is what a scenario may write at all.
 
-export type ParameterType = "string" | "number" | "integer" | "string-list" | "map";
+export type ParameterType = "string" | "number" | "integer" | "string-list" | "map" | "fault-list";
 
 export interface ParameterSpec {
   type: ParameterType;
@@ -30,7 +30,11 @@ export const faultParameters: Record<string, ParameterList> = {
     dir: { type: "string", about: "the folder the files go into (default archive)" },
     ageDays: { type: "integer", about: "the files' age in days (default 60)" },
     files: { type: "integer", about: "how many files (default 8)" },
+    writer: { type: "string", about: "runaway: the app itself writes until ENOSPC instead of old files" },
+    target: { type: "string", about: "the runaway writer's service (default fastapi-app)" },
+    file: { type: "string", about: "the file the runaway writer appends to" },
   },
+  combined: { of: { type: "fault-list", required: true, about: "the faults applied together, in order" } },
   "bucket-delete": { bucket: { type: "string", about: "the bucket deleted (default pretamane-data)" } },
   "caddy-route": {
     find: { type: "string", required: true, about: "text in the Caddyfile" },
@@ -101,6 +105,7 @@ export const serviceParameters: Record<string, readonly string[]> = {
   toxic: ["proxy"],
   "stack-kill": ["spare"],
   "service-env": ["service"],
+  "volume-fill": ["target"],
 };
 
 /** The edit distance between two short names (for "did you mean"). */
@@ -131,6 +136,7 @@ const typeOk: Record<ParameterType, (v: unknown) => boolean> = {
   integer: (v) => typeof v === "number" && Number.isInteger(v),
   "string-list": (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
   map: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+  "fault-list": (v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "object" && x !== null && typeof (x as { kind?: unknown }).kind === "string"),
 };
 
 export interface ParameterProblem {
@@ -153,7 +159,12 @@ export function checkFaultParameters(fault: { kind: string; [param: string]: unk
       const takes = names.length ? names.join(", ") : "no parameters";
       problems.push({ param: name, message: `fault ${fault.kind} has no parameter "${name}"${near ? ` (did you mean "${near}"?)` : ""}; it takes: ${takes}` });
     } else if (!typeOk[spec.type](value)) {
-      problems.push({ param: name, message: `fault ${fault.kind}: parameter "${name}" must be ${spec.type === "map" ? "a mapping" : spec.type === "string-list" ? "a list of strings" : spec.type === "integer" ? "an integer" : `a ${spec.type}`} (${spec.about}), got ${JSON.stringify(value)}` });
+      problems.push({ param: name, message: `fault ${fault.kind}: parameter "${name}" must be ${spec.type === "map" ? "a mapping" : spec.type === "string-list" ? "a list of strings" : spec.type === "fault-list" ? "a list of faults, each with a kind" : spec.type === "integer" ? "an integer" : `a ${spec.type}`} (${spec.about}), got ${JSON.stringify(value)}` });
+    } else if (spec.type === "fault-list") {
+      // Each fault of the list is checked as if the scenario named it alone.
+      (value as { kind: string }[]).forEach((inner, i) => {
+        for (const p of checkFaultParameters(inner)) problems.push({ param: `${name}/${i}${p.param ? `/${p.param}` : ""}`, message: p.message });
+      });
     }
   }
   for (const [name, spec] of Object.entries(list)) {

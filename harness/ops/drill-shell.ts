@@ -34,7 +34,9 @@ export async function startShellForDrill(stack: StartedDrillStack): Promise<Oper
   let n = 0;
   return {
     async run(script, timeoutSeconds, stepId, onOutput): Promise<ShellResult> {
-      const r = await shell.runStep({ id: stepId ?? `check-${++n}`, script, timeoutSeconds, onOutput });
+      // A runbook step (`3.2`, `4.3b`) is audited: what it did to Docker resources goes in its journal entry.
+      const audit = stepId !== undefined && /^\d+\.\d+[a-z]?$/.test(stepId);
+      const r = await shell.runStep({ id: stepId ?? `check-${++n}`, script, timeoutSeconds, onOutput, audit });
       return {
         exitCode: r.exitCode,
         stdout: r.stdout,
@@ -42,6 +44,8 @@ export async function startShellForDrill(stack: StartedDrillStack): Promise<Oper
         seconds: r.seconds,
         timedOut: r.timedOut,
         refusals: r.refusals.map((x) => `${x.method} ${x.path}: ${x.reason}`),
+        http: r.http,
+        resources: r.resources,
       };
     },
     close: () => shell.close(),

@@ -26,6 +26,8 @@ import { ExecOutput } from "./exec-output.js";
 import { startScopeGuard, type NetworkHooks, type Refusal, type ScopeGuard } from "./scope-guard.js";
 import { policyFromCompose } from "./drill-policy.js";
 import { tarArchive } from "./tar.js";
+import { auditStep, snapshotResources, type StepResources } from "./resource-audit.js";
+import { curlRecorderScript, parseCurlLog, type ObservedCurl } from "./curl-log.js";
 
 /** The operator shell's container: the operator's own machine, for faults on its files. */
 export const operatorShellName = (project: string): string => `${project}-operator-shell`;
@@ -50,6 +52,8 @@ export interface StepRequest {
   timeoutSeconds: number;
   /** Output as it comes, whole lines, redacted (stdout and stderr interleaved). */
   onOutput?: (chunk: string) => void;
+  /** Record what the step did to Docker resources (a runbook step; checks need not). */
+  audit?: boolean;
 }
 
 export interface StepRun {
@@ -65,6 +69,10 @@ export interface StepRun {
   timedOut: boolean;
   /** What the scope guard refused while this step ran. */
   refusals: Refusal[];
+  /** Every call the shell's curl made and the answers it got (curl-recorder.sh), redacted. */
+  http: ObservedCurl[];
+  /** With `audit`: what the step created, removed or stopped, as the scope guard saw it. */
+  resources?: StepResources;
 }
 
 /** `"127.0.0.1:9090:9090"` -> 9090, the port on the production host. */
@@ -194,6 +202,7 @@ class LiveLines {
 export class OperatorShell {
   private queue: Promise<unknown> = Promise.resolve();
   private closed?: Promise<void>;
+  private runs = 0;
 
   constructor(
     private readonly stack: StartedDrillStack,
@@ -214,6 +223,10 @@ export class OperatorShell {
     const docker = this.stack.docker;
     this.log(`ops: step ${step.id}${step.title ? ` (${step.title})` : ""}`);
     const refusalsBefore = this.guard.refusals.length;
+    const callsBefore = this.guard.calls.length;
+    const hidden = [this.containerName];
+    const before = step.audit ? await snapshotResources(docker, this.stack.project, hidden) : undefined;
+    const httpLog = `/tmp/.drill-http-${++this.runs}.log`;
     const startedAt = new Date();
     this.guard.setCurrentStep(step.id);
     try {
@@ -227,6 +240,7 @@ export class OperatorShell {
         AttachStdout: true,
         AttachStderr: true,
         Tty: false,
+        Env: [`DRILL_HTTP_LOG=${httpLog}`],
         // Steps run where production keeps the compose file: the runbook calls
         // `docker-compose restart ...` without a `cd` (only section 1 cds there first).
         WorkingDir: composeDirInShell,
@@ -244,6 +258,8 @@ export class OperatorShell {
       const timedOut = clientTimeout || ((exitCode === 124 || exitCode === 137) && seconds >= step.timeoutSeconds);
       const { stdout, stderr } = output.result();
       const redactions = this.stack.secrets.redactions;
+      const http = parseCurlLog(redact(await this.readAndRemove(httpLog), redactions));
+      const resources = before ? auditStep(before, await snapshotResources(docker, this.stack.project, hidden), this.guard.calls.slice(callsBefore).filter((c) => c.step === step.id)) : undefined;
       const run: StepRun = {
         id: step.id,
         title: step.title,
@@ -254,12 +270,29 @@ export class OperatorShell {
         seconds,
         timedOut,
         refusals: this.guard.refusals.slice(refusalsBefore).filter((r) => r.step === step.id),
+        http,
+        ...(resources ? { resources } : {}),
       };
       this.log(`ops: step ${step.id} exited ${exitCode}${timedOut ? " (timed out)" : ""} in ${seconds.toFixed(1)} s`);
       return run;
     } finally {
       this.guard.setCurrentStep(undefined);
     }
+  }
+
+  /** A file of the shell's, read and removed (the curl record of one step); "" when absent. */
+  private async readAndRemove(path: string): Promise<string> {
+    const exec = await this.stack.docker.getContainer(this.containerName).exec({
+      Cmd: ["sh", "-c", `cat "$1" 2>/dev/null; rm -f "$1"`, "sh", path],
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const output = new ExecOutput({});
+    await untilExecEnds(exec, output.attach(stream), 15);
+    stream.destroy();
+    return output.result().stdout;
   }
 
   /** Remove the shell container and close the guard. Idempotent. */
@@ -346,6 +379,8 @@ export async function startOperatorShell(stack: StartedDrillStack, opts: Operato
       ]),
       { path: "/root" },
     );
+    // curl as the operator types it, with each answer's status kept aside (curl-recorder.sh).
+    await container.putArchive(tarArchive([{ path: "usr/local/bin/curl", content: curlRecorderScript(), mode: 0o755 }]), { path: "/" });
     await container.start();
     const shell = new OperatorShell(stack, name, guard, log);
     const ready = await shell.runStep({

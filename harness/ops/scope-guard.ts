@@ -18,6 +18,7 @@ import { DrillScope, dockerLookup, type EngineLookup } from "./drill-scope.js";
 import { emptyPolicy, type DrillPolicy } from "./drill-policy.js";
 import { engineRequest, rawJsonResponse, readAll, readUpgradeBody, sendBody, sendJson, streamBack, tunnel } from "./engine-proxy.js";
 import { decide, narrowAnswer, type Decision, type Effect } from "./scope-rules.js";
+import { isMutating, type GuardCall } from "./resource-audit.js";
 
 export interface Refusal {
   /** The runbook step running when the call was refused (undefined: none). */
@@ -62,6 +63,8 @@ export interface ScopeGuardOptions {
 export interface ScopeGuard {
   readonly socket: string;
   readonly refusals: readonly Refusal[];
+  /** Every mutating call forwarded to the engine, with its status (resource-audit.ts reads them per step). */
+  readonly calls: readonly GuardCall[];
   setCurrentStep(id: string | undefined): void;
   close(): Promise<void>;
 }
@@ -93,6 +96,7 @@ const buffered: ReadonlySet<Effect> = new Set([
 
 class Guard implements ScopeGuard {
   readonly refusals: Refusal[] = [];
+  readonly calls: GuardCall[] = [];
   private step: string | undefined;
   private readonly server: http.Server;
   private readonly scope: DrillScope;
@@ -228,6 +232,9 @@ class Guard implements ScopeGuard {
     try {
       const { response, abort } = engineRequest(this.engineSocket, target);
       const engineRes = await response;
+      if (isMutating(method, decision.path)) {
+        this.calls.push({ step: this.step, method, path: decision.path, status: engineRes.statusCode ?? 0, at: new Date().toISOString() });
+      }
       if (effect === "containers-changed" || effect === "network-removal" || effect === "network-created") this.scope.invalidate();
       if (effect === undefined || !buffered.has(effect)) return streamBack(res, engineRes, abort);
       const answer = await readAll(engineRes);

@@ -1,5 +1,5 @@
 // The human report, rendered from journal.json alone: what an auditor reads.
-import type { Journal } from "../drill/journal.js";
+import type { Journal, StepRecord } from "../drill/journal.js";
 import type { LoadRecord } from "../drill/load.js";
 
 const fence = (s: string) => "```\n" + s.replace(/```/g, "ʼʼʼ").trimEnd() + "\n```";
@@ -72,6 +72,10 @@ export function renderMarkdown(j: Journal): string {
     const when = w.heldBeforeFault ? "already held before the fault" : w.secondsAfterFault !== undefined ? `seen ${w.secondsAfterFault.toFixed(1)} s after the fault` : "not seen";
     out.push(`- watched from outside the stack: ${w.check} — ${when} (${w.detail})`);
   }
+  for (const p of j.detection.prose ?? []) {
+    const when = p.observedAt ? `observable ${p.secondsAfterFault?.toFixed(1)} s after the fault` : "NOT observed";
+    out.push(`- the runbook's Detection "${p.says}", checked as a person would (${p.how}): ${when} — ${p.detail}${p.heldBeforeFault ? ` (before the fault: ${p.baseline})` : ""}`);
+  }
   for (const o of j.fault?.observations ?? []) out.push(`- seen by the fault after injection: ${o}`);
   out.push("");
 
@@ -82,14 +86,23 @@ export function renderMarkdown(j: Journal): string {
   for (const s of j.steps) {
     const base = (s.result === "skipped" ? s.reason : s.failures?.join("; ") ?? (s.mode === "adapted" ? s.reason : "")) ?? "";
     // An error answer is shown even on a step that exited 0 (curl without -f).
-    const note = s.httpErrors?.length ? `${base}${base ? "; " : ""}HTTP error answers: ${s.httpErrors.join(", ")}` : base;
+    const notes = [base, ...stepNotes(s)].filter((x) => x);
+    const note = notes.join("; ");
     out.push(`| ${s.id} ${s.title} | ${s.mode} | ${s.result.toUpperCase()} | ${s.exitCode ?? "—"} | ${s.seconds?.toFixed(1) ?? "—"} | ${note.replace(/\n/g, " ").replace(/\|/g, "\\|")} |`);
   }
+  for (const s of j.stepsNotRun ?? []) out.push(`| ${s.id} ${s.title} | — | NOT RUN | — | — | not in this drill: ${s.reason.replace(/\|/g, "\\|")} |`);
   out.push("");
   for (const s of j.steps) {
     if (s.result === "skipped") continue;
     out.push(`### Step ${s.id}: ${s.title} (${s.mode}, ${s.location})`, "");
     if (s.mode === "adapted" && s.reason) out.push(`Adapted: ${s.reason}`, "");
+    if (s.mode === "operator-fix") out.push(`**The operator's own fix, not in the runbook** (the step gives no command): ${s.reason ?? ""}`, "");
+    for (const a of s.http ?? []) out.push(`- HTTP answer (observed): ${a.url} -> ${a.statusLine ?? (a.status || `no answer (curl exit ${a.curlExit ?? "?"})`)}${a.expected !== undefined ? ` (the runbook says it should return ${a.expected})` : ""}`);
+    const r = s.resources;
+    const did = resourcesLine(s);
+    if (did) out.push(`- Docker resources: ${did}`);
+    for (const h of r?.hazards ?? []) out.push(`- **HAZARD**: ${h}`);
+    if (s.http?.length || r) out.push("");
     out.push("Ran:", fence(s.command ?? ""), "");
     if (s.stdout?.trim()) out.push("stdout (last 40 lines):", fence(tail(s.stdout)), "");
     if (s.stderr?.trim()) out.push("stderr (last 40 lines):", fence(tail(s.stderr)), "");
@@ -104,6 +117,17 @@ export function renderMarkdown(j: Journal): string {
   }
   out.push("");
 
+  out.push("## Where the drill differs from production", "");
+  if (!j.provisions?.length) out.push("Nothing recorded (the stack did not come up).", "");
+  for (const p of j.provisions ?? []) {
+    out.push(
+      `- **${p.provision}**. Production: ${p.production}. Why: ${p.why}. ` +
+        (p.reliedOnBy.length ? `Relied on by: ${p.reliedOnBy.join(", ")}${p.evidence ? ` (${p.evidence})` : ""}.` : "No step of this run relied on it."),
+    );
+  }
+  for (const s of j.steps.filter((x) => x.mode === "adapted" || x.mode === "operator-fix")) out.push(`- Step ${s.id} ran ${s.mode === "adapted" ? "an adapted equivalent" : "the operator's own fix"}: ${s.reason ?? ""}`);
+  out.push("");
+
   out.push("## What served each service", "", "| service | implementation | image | digest |", "|---|---|---|---|");
   for (const i of j.implementations) out.push(`| ${i.service} | ${i.standIn ? "**STAND-IN**: " : ""}${i.note} | \`${i.image}\` | \`${i.digest.slice(0, 19)}…\` |`);
   for (const l of j.leftOut) out.push(`| ${l.service} | left out: ${l.reason} | — | — |`);
@@ -111,6 +135,24 @@ export function renderMarkdown(j: Journal): string {
   if (j.engine) out.push(`Docker engine ${j.engine.serverVersion} (API ${j.engine.apiVersion}), Compose ${j.engine.compose}.`, "");
   if (j.teardown) out.push(`Teardown: ${j.teardown.seconds.toFixed(1)} s, ${j.teardown.leftBehind} resources left behind.`, "");
   return out.join("\n");
+}
+
+/** What a step's row says besides its result: error answers, hazards. */
+export function stepNotes(s: StepRecord): string[] {
+  const out: string[] = [];
+  // An error answer is shown even on a step that exited 0 (curl without -f).
+  if (s.httpErrors?.length) out.push(`HTTP error answers: ${s.httpErrors.join(", ")}`);
+  if (s.mode === "operator-fix") out.push("the operator's own fix, not in the runbook");
+  if (s.resources?.hazards?.length) out.push(`HAZARD: ${s.resources.hazards.join("; ")}`);
+  return out;
+}
+
+/** What a step did to Docker resources, in one line ("" when nothing). */
+export function resourcesLine(s: StepRecord): string {
+  const r = s.resources;
+  if (!r) return "";
+  const list = (xs: typeof r.removed) => xs.map((x) => `${x.kind} ${x.name}${x.from || x.to ? ` (${[x.from, x.to].filter(Boolean).join(" -> ")})` : ""}`).join(", ");
+  return [r.removed.length ? `removed ${list(r.removed)}` : "", r.created.length ? `created ${list(r.created)}` : "", r.changed.length ? `changed ${list(r.changed)}` : ""].filter(Boolean).join("; ");
 }
 
 /** What users saw: latency per window from the drill's load, and from the app's histogram. */

@@ -107,3 +107,47 @@ describe("HTTP answers on steps", () => {
     expect(renderMarkdown(j)).toMatch(/\| 3\.2 Clean Docker resources \| drilled \| PASSED \| 0 \| 0\.8 \| HTTP error answers: HTTP\/1\.1 502 Bad Gateway \|/);
   });
 });
+
+describe("what the drill did not prove", () => {
+  function truthful(): Journal {
+    const j = journal();
+    j.steps.push(
+      {
+        id: "8.3a", title: "Wrong backend port", location: "runbooks/failure-modes.md:322", mode: "operator-fix", result: "passed", exitCode: 0, seconds: 1,
+        reason: "the step gives no command", command: "sed -i s/8001/8000/ Caddyfile",
+      },
+      {
+        id: "8.6", title: "Test specific routes", location: "runbooks/failure-modes.md:345", mode: "drilled", result: "passed", exitCode: 0, seconds: 1, command: "curl -I http://localhost:8080/grafana/",
+        http: [{ url: "http://localhost:8080/grafana/", status: 502, statusLine: "HTTP/1.1 502 Bad Gateway" }], httpErrors: ["HTTP/1.1 502 Bad Gateway from http://localhost:8080/grafana/"],
+        resources: {
+          calls: ["POST /containers/prune -> 200"],
+          created: [],
+          removed: [{ kind: "container", name: "d-postgresql", service: "postgresql", from: "exited" }, { kind: "volume", name: "d_postgres-data" }],
+          changed: [],
+          hazards: ["removed volume d_postgres-data, which held postgresql's data (mounted at /var/lib/postgresql/data)"],
+        },
+      },
+    );
+    j.stepsNotRun = [{ id: "8.3c", title: "Basic Auth hash wrong", location: "runbooks/failure-modes.md:330", reason: "a remedy for another cause" }];
+    j.provisions = [{ id: "mc-alias-myminio", provision: "the S3 stand-in writes an mc alias", production: "no alias", why: "so mc runs", reliedOnBy: ["5.2", "5.3"], evidence: "names myminio" }];
+    j.detection.prose = [{ says: "Browser shows 404 or 502", how: "GET /api/health", baseline: "200", heldBeforeFault: false, observedAt: "2026-11-28T10:00:03.000Z", secondsAfterFault: 1, detail: "/api/health -> 502" }];
+    return j;
+  }
+
+  it("report.md lists steps not run with why, the operator's fix, error answers, hazards and every provision", () => {
+    const md = renderMarkdown(truthful());
+    expect(md).toContain("| 8.3c Basic Auth hash wrong | — | NOT RUN | — | — | not in this drill: a remedy for another cause |");
+    expect(md).toContain("**The operator's own fix, not in the runbook** (the step gives no command)");
+    expect(md).toMatch(/\| 8\.6 Test specific routes \| drilled \| PASSED .*HTTP error answers: HTTP\/1\.1 502 Bad Gateway from http:\/\/localhost:8080\/grafana\/; HAZARD: removed volume d_postgres-data/);
+    expect(md).toContain("- Docker resources: removed container d-postgresql (exited), volume d_postgres-data");
+    expect(md).toContain("## Where the drill differs from production");
+    expect(md).toContain("- **the S3 stand-in writes an mc alias**. Production: no alias. Why: so mc runs. Relied on by: 5.2, 5.3 (names myminio).");
+    expect(md).toContain(`the runbook's Detection "Browser shows 404 or 502", checked as a person would (GET /api/health): observable 1.0 s after the fault`);
+  });
+
+  it("the runbook's verdict does not count an operator's fix as the runbook's step", () => {
+    const v = runbookVerdict(truthful());
+    expect(v.steps).toEqual({ passed: 2, failed: 0, skipped: 1, operatorFixes: 1 });
+    expect(v.summary).toContain("steps 2 passed, 0 failed, 1 only by the operator's own fix, 1 not run");
+  });
+});

@@ -19,7 +19,8 @@ export function summaryLines(j: Journal): string[] {
     // The runbook's own verdict, never folded into the gate's word.
     ...(j.runbookVerdict ? [`  runbook: ${j.runbookVerdict.summary}`] : []),
     `  phases: ${count(j.phases, (p) => p.status === "passed")} passed, ${count(j.phases, (p) => p.status === "failed")} failed, ${count(j.phases, (p) => p.status === "skipped")} skipped`,
-    `  runbook steps: ${ran.length} ran (${count(ran, (s) => s.result === "passed")} passed, ${count(ran, (s) => s.result === "failed")} failed), ${j.steps.length - ran.length} not run (manual)`,
+    `  runbook steps: ${ran.length} ran (${count(ran, (s) => s.result === "passed")} passed, ${count(ran, (s) => s.result === "failed")} failed${count(ran, (s) => s.mode === "operator-fix") ? `, ${count(ran, (s) => s.mode === "operator-fix")} the operator's own fix` : ""}), ${j.steps.length - ran.length} not run (manual)` +
+      (j.stepsNotRun?.length ? `, ${j.stepsNotRun.length} not in this drill (${j.stepsNotRun.map((s) => s.id).join(", ")})` : ""),
     `  findings: ${fresh} new, ${known} known${j.intermittentNotSeen?.length ? `, ${j.intermittentNotSeen.length} known intermittent not seen` : ""}`,
   ];
   const times = [
@@ -85,7 +86,11 @@ export class TerminalReporter implements Reporter {
         if (this.partial) this.write(`          │ ${this.partial}\n`);
         this.partial = "";
         const s = e.step;
-        const how = s.result === "skipped" ? ` (${s.reason ?? "manual"})` : ` exit ${s.exitCode} in ${s.seconds?.toFixed(1)} s${s.failures ? `: ${s.failures.join("; ")}` : ""}`;
+        // Error answers and hazards are said even on a step that passed.
+        const notes = [...(s.httpErrors?.length ? [`HTTP ${s.httpErrors.join(", ")}`] : []), ...(s.mode === "operator-fix" ? ["the operator's own fix, not in the runbook"] : []), ...(s.resources?.hazards?.map((h) => `HAZARD: ${h}`) ?? [])];
+        const how =
+          (s.result === "skipped" ? ` (${s.reason ?? "manual"})` : ` exit ${s.exitCode} in ${s.seconds?.toFixed(1)} s${s.failures ? `: ${s.failures.join("; ")}` : ""}`) +
+          (notes.length ? ` [${notes.join("; ")}]` : "");
         if (s.result === "failed") this.held = (known) => `  ${known ? mark.known : mark.failed} step ${s.id}${how}${known ? " (known finding)" : ""}`;
         else this.line(`  ${mark[s.result]} step ${s.id}${how}`);
         break;

@@ -83,13 +83,27 @@ export interface Detection {
   logs?: LogDetectionSpec;
   /** The section has no alert rule: record that as a finding, saying what should alert. */
   missingAlert?: string;
+  /** The section's Detection is prose: each line checked as a person would, timed (harness/drill/prose-detection.ts). */
+  prose?: ProseDetection[];
   symptoms?: Check[];
+}
+
+/** One line of a prose Detection ("Browser shows 404 or 502"), and how a machine checks it. */
+export interface ProseDetection {
+  /** The line as the runbook writes it; it must be in the section's Detection. */
+  says: string;
+  /** Probe these routes as a browser would; the line holds when one answers one of `status`. */
+  browser?: { service: string; port: number; paths: string[]; status: number[] };
+  /** Read the container's logs; the line holds when a line written since the fault matches. */
+  logs?: { container: string; matches: string };
 }
 
 export interface ScenarioBody {
   fault: FaultSpec;
   detection: Detection;
   steps: string[];
+  /** Steps of the section this drill does not run, with why: the report lists every step of the section. */
+  stepsNotRun?: Record<string, string>;
   overrides?: Record<string, StepAnnotation>;
   recovery: Check[];
   integrity?: IntegrityCheck[];

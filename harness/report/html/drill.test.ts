@@ -87,3 +87,19 @@ describe("reporters behind writeRunReports", () => {
     expect(() => writeRun(fixture("caddy-misrouting-stack-up-failed"), tmp, ["pdf"])).toThrow(/no reporter named "pdf"/);
   });
 });
+
+describe("report.html: what the drill did not prove", () => {
+  it("shows steps not run, hazards, observed answers, prose detection and the provisions", () => {
+    const j = fixture("postgres-down-stopped-known-findings");
+    j.stepsNotRun = [{ id: "4.3b", title: "Corrupted data directory", location: "runbooks/failure-modes.md:150", reason: "drilled in postgres-down:corrupted-data" }];
+    j.steps[0] = { ...j.steps[0]!, http: [{ url: "http://localhost:8080/health", status: 503, statusLine: "HTTP/1.1 503 Service Unavailable" }], httpErrors: ["HTTP/1.1 503 Service Unavailable from http://localhost:8080/health"], resources: { calls: [], created: [], removed: [{ kind: "volume", name: "v" }], changed: [], hazards: ["removed volume v, which held postgresql's data"] } };
+    j.provisions = [{ id: "aws-credentials", provision: "the operator shell has AWS keys", production: "configure them", why: "so aws runs", reliedOnBy: ["5.5"] }];
+    j.detection.prose = [{ says: "Caddy logs show routing errors", how: "docker logs caddy", baseline: "", heldBeforeFault: false, detail: "none matching" }];
+    const html = buildDrillHtml(j, {});
+    expect(html).toContain(`<tr data-testid="step-not-run"><td>4.3b Corrupted data directory</td>`);
+    expect(html).toContain(`<p class="r-failed" data-testid="hazard">HAZARD: removed volume v, which held postgresql&#39;s data</p>`);
+    expect(html).toContain(`data-testid="http-answer">HTTP answer (observed): http://localhost:8080/health → <b>HTTP/1.1 503 Service Unavailable</b>`);
+    expect(html).toMatch(/data-testid="prose-detection"><span class="r-failed">NOT observed<\/span>: “Caddy logs show routing errors”/);
+    expect(html).toMatch(/<span data-testid="provision">the operator shell has AWS keys<\/span>\. <i>Production:<\/i> configure them\. <i>Why:<\/i> so aws runs\. <b>Relied on by 5\.5<\/b>/);
+  });
+});

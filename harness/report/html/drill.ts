@@ -4,6 +4,7 @@ import type { Finding, Journal, StepRecord } from "../../drill/journal.js";
 import { detectionSpec, faultWindow, timelineData, timelineSpec } from "../charts/drill-charts.js";
 import { renderSvg, renderSvgSync, type ChartSpec } from "../charts/render.js";
 import { esc, figure, page, secs, when } from "./page.js";
+import { resourcesLine } from "../markdown.js";
 
 export interface DrillCharts {
   timeline?: string;
@@ -74,7 +75,10 @@ const pre = (label: string, text: string | undefined) => (text && text.trim() ? 
 function stepDetails(j: Journal, s: StepRecord): string {
   const parts = [
     `<p><b>${esc(s.mode)}</b> · ${esc(s.location)}${s.exitCode !== undefined ? ` · exit ${s.exitCode}` : ""}${s.seconds !== undefined ? ` · ${secs(s.seconds)}` : ""}${s.timedOut ? " · <b>timed out</b>" : ""}</p>`,
-    s.reason ? `<p>${s.mode === "adapted" ? "Adapted" : s.mode === "manual" ? "Not run" : "Note"}: ${esc(s.reason)}</p>` : "",
+    s.reason ? `<p>${s.mode === "adapted" ? "Adapted" : s.mode === "operator-fix" ? "<b>The operator's own fix, not in the runbook</b>" : s.mode === "manual" ? "Not run" : "Note"}: ${esc(s.reason)}</p>` : "",
+    ...(s.http ?? []).map((a) => `<p data-testid="http-answer">HTTP answer (observed): ${esc(a.url)} → <b>${esc(a.statusLine ?? (a.status ? String(a.status) : `no answer (curl exit ${a.curlExit ?? "?"})`))}</b>${a.expected !== undefined ? ` (the runbook says it should return ${a.expected})` : ""}</p>`),
+    resourcesLine(s) ? `<p data-testid="resources">Docker resources: ${esc(resourcesLine(s))}</p>` : "",
+    ...(s.resources?.hazards ?? []).map((h) => `<p class="r-failed" data-testid="hazard">HAZARD: ${esc(h)}</p>`),
     s.failures?.length ? `<p class="r-failed">Expectation failed: ${esc(s.failures.join("; "))}</p>` : "",
     s.refusals?.length ? `<p class="r-failed">Scope guard refused: ${esc(s.refusals.join("; "))}</p>` : "",
     pre("Ran:", s.command),
@@ -86,6 +90,19 @@ function stepDetails(j: Journal, s: StepRecord): string {
 
 function differences(j: Journal): string[] {
   const out: string[] = [];
+  // The declared provisions (provisions.ts), each with the steps that relied on it.
+  for (const p of j.provisions ?? []) {
+    out.push(
+      `<span data-testid="provision">${esc(p.provision)}</span>. <i>Production:</i> ${esc(p.production)}. <i>Why:</i> ${esc(p.why)}. ` +
+        (p.reliedOnBy.length ? `<b>Relied on by ${esc(p.reliedOnBy.join(", "))}</b>${p.evidence ? ` (${esc(p.evidence)})` : ""}.` : "No step of this run relied on it."),
+    );
+  }
+  if (j.provisions) {
+    for (const s of j.steps.filter((x) => x.mode === "adapted" || x.mode === "operator-fix")) out.push(`Step ${esc(s.id)} ran ${s.mode === "adapted" ? "an adapted equivalent" : "the operator's own fix"}: ${esc(s.reason ?? "")}`);
+    for (const s of j.steps.filter((x) => x.mode === "manual")) out.push(`Step ${esc(s.id)} was not run (manual): ${esc(s.reason ?? "")}`);
+    return out;
+  }
+  // Journals written before provisions were declared: what they recorded.
   if (j.timing) {
     out.push(
       `Prometheus scrapes every ${j.timing.scrapeIntervalSeconds} s and evaluates every ${j.timing.evaluationIntervalSeconds} s; the alert's <code>for</code> is ${j.timing.alertForSeconds} s` +
@@ -161,6 +178,11 @@ export function buildDrillHtml(j: Journal, charts: DrillCharts): string {
   } else if (d.range?.error) b.push(`<p class="note">The query's values could not be sampled: ${esc(d.range.error)}</p>`);
   else if (d.range) b.push(`<p class="note">Prometheus returned no samples for <code>${esc(d.range.expr)}</code> during the drill.</p>`);
   else if (d.query) b.push(`<p class="note">This journal has no samples of the query (recorded before the drill kept them, or the fault was never injected).</p>`);
+  if (d.prose?.length) {
+    b.push(`<h3>The Detection as written, checked as a person would</h3><ul>`);
+    for (const p of d.prose) b.push(`<li data-testid="prose-detection"><span class="${p.observedAt ? "r-passed" : "r-failed"}">${p.observedAt ? `observable ${secs(p.secondsAfterFault)} after the fault` : "NOT observed"}</span>: “${esc(p.says)}” — ${esc(p.how)}; ${esc(p.detail)}</li>`);
+    b.push(`</ul>`);
+  }
   if (j.symptoms.length) {
     b.push(`<h3>Symptoms</h3><ul>`);
     for (const c of j.symptoms) b.push(`<li><span class="${c.passed ? "r-passed" : "r-failed"}">${c.passed ? "observed" : "NOT observed"}</span>: ${esc(c.check)} — ${esc(c.detail)}</li>`);
@@ -183,7 +205,8 @@ export function buildDrillHtml(j: Journal, charts: DrillCharts): string {
   if (j.steps.length === 0) b.push(`<p>No runbook step ran.</p>`);
   else {
     b.push(`<table><tr><th>step</th><th>mode</th><th>result</th><th>exit</th><th>duration</th></tr>`);
-    for (const s of j.steps) b.push(`<tr><td>${esc(s.id)} ${esc(s.title)}</td><td>${esc(s.mode)}</td><td>${stepResult(j, s)}</td><td>${s.exitCode ?? "—"}</td><td>${secs(s.seconds)}</td></tr>`);
+    for (const s of j.steps) b.push(`<tr><td>${esc(s.id)} ${esc(s.title)}</td><td>${esc(s.mode)}</td><td>${stepResult(j, s)}${s.httpErrors?.length ? ` <span class="r-failed">HTTP: ${esc(s.httpErrors.join(", "))}</span>` : ""}${s.resources?.hazards?.length ? ` <span class="r-failed">HAZARD</span>` : ""}</td><td>${s.exitCode ?? "—"}</td><td>${secs(s.seconds)}</td></tr>`);
+    for (const s of j.stepsNotRun ?? []) b.push(`<tr data-testid="step-not-run"><td>${esc(s.id)} ${esc(s.title)}</td><td>—</td><td><span class="r-skipped">NOT RUN: ${esc(s.reason)}</span></td><td>—</td><td>—</td></tr>`);
     b.push(`</table>`, ...j.steps.map((s) => stepDetails(j, s)));
   }
   b.push(`</section>`);

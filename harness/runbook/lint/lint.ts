@@ -10,6 +10,7 @@ import { loadRunbook } from "../resolve/load.js";
 import { checkExpressions, defaultPromtoolRunner, PromtoolUnavailable, type PromtoolRunner } from "./promtool.js";
 import { resolveStepsWithDiagnostics, type ResolvedStep } from "../resolve/resolve.js";
 import { checkScripts, defaultShellcheckRunner, ShellcheckUnavailable, type ShellcheckLevel, type ShellcheckRunner } from "./shellcheck.js";
+import { replacesText } from "../resolve/steps.js";
 import type { Runbook } from "../types.js";
 import type { Logger } from "../../util/log.js";
 
@@ -72,7 +73,7 @@ function placeholderFindings(steps: readonly ResolvedStep[], annotationsFile: st
     .filter((s) => s.mode !== "manual" && s.unresolved.length > 0)
     .map((s) => {
       const first = s.placeholders.find((p) => s.unresolved.includes(p.token));
-      const at = s.mode === "adapted" && s.modeAnnotation ? s.modeAnnotation : { file: s.file, line: first?.line ?? s.line };
+      const at = replacesText(s.mode) && s.modeAnnotation ? s.modeAnnotation : { file: s.file, line: first?.line ?? s.line };
       return {
         kind: "placeholder" as const,
         severity: "error" as const,
@@ -193,7 +194,7 @@ function inventoryCheck(runbook: Runbook, steps: readonly ResolvedStep[], repoRo
   if (!loaded.inventory) return [...loaded.diagnostics.map((d) => fromDiagnostic("inventory", d)), fileLevel(`${composeFile} could not be read: inventory checks skipped`)];
   const adapted = new Map(
     steps
-      .filter((s) => s.mode === "adapted" && s.command !== undefined)
+      .filter((s) => replacesText(s.mode) && s.command !== undefined)
       .map((s) => [s.id, { text: s.command!, ...(s.modeAnnotation ?? { file: s.file, line: s.line }) }]),
   );
   return inventoryFindings(runbook, loaded.inventory, adapted);

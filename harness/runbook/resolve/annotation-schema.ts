@@ -29,7 +29,7 @@ export const stepAnnotationSchema = {
   type: "object",
   additionalProperties: false,
   properties: {
-    mode: { enum: ["drilled", "adapted", "manual"] },
+    mode: { enum: ["drilled", "adapted", "operator-fix", "manual"] },
     reason: { type: "string", minLength: 1 },
     run: { type: "string", minLength: 1 },
     derive: {
@@ -91,9 +91,14 @@ export const stepAnnotationSchema = {
       then: { required: ["reason"] },
     },
     {
-      // `run` replaces the step's text, which only an adapted step may do.
+      // The runbook gives no command: what runs is the operator's own, said why.
+      if: { required: ["mode"], properties: { mode: { const: "operator-fix" } } },
+      then: { required: ["reason", "run"] },
+    },
+    {
+      // `run` replaces the step's text, which only an adapted step or an operator's fix may do.
       if: { required: ["run"] },
-      then: { required: ["mode"], properties: { mode: { const: "adapted" } } },
+      then: { required: ["mode"], properties: { mode: { enum: ["adapted", "operator-fix"] } } },
     },
     {
       if: { required: ["derive"] },

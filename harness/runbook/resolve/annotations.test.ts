@@ -65,7 +65,8 @@ describe("resolveSteps on failure-modes.md with its drill annotations", () => {
 
   it("carries expectations and timeouts", () => {
     expect(byId(steps, "8.1").expect.exit).toEqual([0, 1]);
-    expect(byId(steps, "5.6").expect.stdout).toEqual([{ kind: "regex", pattern: "^HTTP/[0-9.]+ 200" }]);
+    // 5.6's expectation is its own comment ("Should return 200"), read by http-expectations.ts, not an annotation.
+    expect(byId(steps, "5.6").expect.stdout).toEqual([]);
     expect(byId(steps, "3.2").timeoutMs).toBe(300_000);
   });
 
@@ -98,7 +99,7 @@ describe("annotation errors point at file:line", () => {
         'mistakes.drill.yaml:13: steps: "bogus" is not a step id such as 4.3b, or 4.* for a whole section',
         "mistakes.drill.yaml:2: step 1.1: a manual step needs `reason`",
         "mistakes.drill.yaml:6: step 1.2: an adapted step needs `run` (a documented equivalent) or `derive` (the step's own text with lines dropped or replaced)",
-        "mistakes.drill.yaml:9: step 1.3: `run` needs `mode: adapted`",
+        "mistakes.drill.yaml:9: step 1.3: `run` needs `mode: adapted` (or `mode: operator-fix` when the runbook gives no command)",
         'mistakes.drill.yaml:12: step 1.4: unknown field "modee"',
         'mistakes.drill.yaml:18: step 1.6 timeout: must be seconds, or a duration such as "90s", "2m", "500ms"',
         expect.stringMatching(/^mistakes\.drill\.yaml:16: step 1\.5: expect\.stdout\.regex "\(\[" is not a valid regular expression/),
@@ -158,7 +159,7 @@ describe("annotation layers", () => {
   it("validates overrides too", () => {
     const bad = overrideAnnotations({ "2.3": { mode: "skipped" } }, { file: "scenarios/x.yaml", line: 3 });
     expect(bad.diagnostics).toEqual([
-      { file: "scenarios/x.yaml", line: 3, severity: "error", step: "2.3", message: "step 2.3 mode: must be one of drilled, adapted, manual" },
+      { file: "scenarios/x.yaml", line: 3, severity: "error", step: "2.3", message: "step 2.3 mode: must be one of drilled, adapted, operator-fix, manual" },
     ]);
   });
 
@@ -197,7 +198,7 @@ describe("annotation layers", () => {
   it("reports a broken inline comment at its line in the runbook", () => {
     const md = ["### 1. X", "**Runbook**:", "<!-- drill: {mode: sometimes} -->", "```bash", "# 1. a", "ls", "```"].join("\n");
     const inline = inlineAnnotations(parseRunbook(md, "x.md"));
-    expect(inline.diagnostics).toMatchObject([{ file: "x.md", line: 3, severity: "error", message: "step 1.1 mode: must be one of drilled, adapted, manual" }]);
+    expect(inline.diagnostics).toMatchObject([{ file: "x.md", line: 3, severity: "error", message: "step 1.1 mode: must be one of drilled, adapted, operator-fix, manual" }]);
   });
 });
 

@@ -330,12 +330,16 @@ function describeError(e: ErrorObject): string {
       return `${where}: must be ${description ?? "one of the allowed forms"}`;
     }
     case "enum":
+      // The `run` rule's enum (two modes), not the field's own list of every mode.
+      if ((e.params as { allowedValues: unknown[] }).allowedValues.length === 2 && e.instancePath.endsWith("/mode")) {
+        return `${where}: must be adapted or operator-fix when \`run\` is given (only those run other text than the step's)`;
+      }
       return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")}`;
     case "const":
       return `${where}: must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)} when \`run\` is given (only an adapted step runs other text)`;
     case "required": {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      if (missing === "mode") return `${where}: \`run\` needs \`mode: adapted\``;
+      if (missing === "mode") return `${where}: \`run\` needs \`mode: adapted\` (or \`mode: operator-fix\` when the runbook gives no command)`;
       const mode = (e.data as { mode?: string } | undefined)?.mode;
       const article = mode && /^[aeiou]/.test(mode) ? "an" : "a";
       return mode ? `${where}: ${article} ${mode} step needs \`${missing}\`` : `${where}: \`${missing}\` is required`;

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { entriesFor, foldAnnotations, type Annotations, type ExpectInput, type MatchInput, type StepAnnotation } from "./annotations.js";
 import type { CommandVerdict } from "./commands.js";
 import { containsToken, findPlaceholders, substitute, type Placeholder } from "./placeholders.js";
-import { classifyShellText, classifyStep, type StepMode } from "./steps.js";
+import { classifyShellText, classifyStep, replacesText, type StepMode } from "./steps.js";
 import type { Diagnostic, Runbook, Step } from "../types.js";
 import { location } from "../types.js";
 
@@ -34,7 +34,7 @@ export interface ResolvedStep {
   /** `file:line`, for reports. */
   location: string;
   mode: StepMode;
-  /** Why the step is adapted or manual (and, for an annotated drilled step, any note). */
+  /** Why the step is adapted, an operator's fix or manual (and, for an annotated drilled step, any note). */
   reason?: string;
   /** Where the mode came from: the step's own text, or an annotation layer. */
   modeSource: "default" | "inline" | "file" | "override";
@@ -142,7 +142,8 @@ function resolveStep(
     }
   }
   const runEntry = [...entries].reverse().find((e) => e.annotation.run !== undefined);
-  if (mode === "adapted" && ann.run !== undefined && runEntry && runEntry.annotation.writtenFor === undefined) {
+  const replaced = replacesText(mode);
+  if (replaced && ann.run !== undefined && runEntry && runEntry.annotation.writtenFor === undefined) {
     at(
       { severity: "warning", message: `the adaptation of ${step.id} is a copy of the runbook's text that records no writtenFor: add \`writtenFor: ${textHash}\` so a change to the step is noticed, or derive it from the step (derive: drop/replace)` },
       runEntry.line,
@@ -166,8 +167,8 @@ function resolveStep(
   const staleMessage = stale.length ? `the adaptation of ${step.id} was written for different text: review it (${stale.join("; ")})` : undefined;
   if (staleMessage) at({ severity: "error", kind: "stale", message: staleMessage });
 
-  const runs = mode === "adapted" ? (ann.run ?? derived ?? "") : step.text;
-  if (mode === "adapted" && ann.run !== undefined) {
+  const runs = replaced ? (ann.run ?? derived ?? "") : step.text;
+  if (replaced && ann.run !== undefined) {
     const adapted = classifyShellText(ann.run);
     if (adapted.mode === "manual") at({ severity: "warning", message: `adapted text for ${step.id} cannot run either: ${adapted.reason}` });
   }
@@ -211,8 +212,8 @@ function resolveStep(
     });
   }
 
-  const placeholders = findPlaceholders(runs, mode === "adapted" ? 1 : step.line).map((p) =>
-    mode === "adapted" ? { ...p, line: modeEntry?.line ?? step.line } : p,
+  const placeholders = findPlaceholders(runs, replaced ? 1 : step.line).map((p) =>
+    replaced ? { ...p, line: modeEntry?.line ?? step.line } : p,
   );
   const unresolved = placeholders.filter((p) => values[p.token] === undefined).map((p) => p.token);
   const command = mode === "manual" ? undefined : substitute(runs, values);

@@ -2,14 +2,20 @@
 // step's mode follows from its own text: drilled when every command in it can run in
 // the operator shell, manual (with the reasons) otherwise. `adapted` only ever comes
 // from an annotation, because only a person can vouch that another command is equivalent.
+// `operator-fix` also comes only from an annotation: the step names a problem but gives
+// no command, and the drill runs what an operator would type; that is not the runbook
+// working, so a drill reports it as the operator's own fix and the gap as a finding.
 import { classifyCommand, type CommandVerdict } from "./commands.js";
 import { findPlaceholders, type Placeholder } from "./placeholders.js";
 import { parseShell } from "../parse/shell-syntax.js";
 import type { Step } from "../types.js";
 
-export type StepMode = "drilled" | "adapted" | "manual";
+export type StepMode = "drilled" | "adapted" | "operator-fix" | "manual";
 
-export const STEP_MODES: readonly StepMode[] = ["drilled", "adapted", "manual"];
+export const STEP_MODES: readonly StepMode[] = ["drilled", "adapted", "operator-fix", "manual"];
+
+/** Modes whose text replaces the runbook's (an annotation's `run`). */
+export const replacesText = (mode: StepMode): boolean => mode === "adapted" || mode === "operator-fix";
 
 export const PROSE_REASON = "no command: the step is prose";
 
