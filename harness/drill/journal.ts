@@ -229,7 +229,11 @@ export function runbookVerdict(j: Journal): RunbookVerdict {
   const detected: RunbookVerdict["detected"] =
     j.detection.firedAt !== undefined ? "yes" : detectPhase === undefined || detectPhase.status === "skipped" ? "not-applicable" : "no";
   const recoverPhase = phase("recover");
-  const recovered: RunbookVerdict["recovered"] = recoverPhase === undefined || recoverPhase.status === "skipped" ? "not-checked" : recoverPhase.status === "passed" ? "yes" : "no";
+  // A service that came back only after the drill reverted the fault (the steps could not
+  // remove the cause) was not recovered by the runbook, whatever the recover phase found.
+  const revertedByDrill = j.fault?.revertedBy === "drill";
+  const recovered: RunbookVerdict["recovered"] =
+    recoverPhase === undefined || recoverPhase.status === "skipped" ? "not-checked" : recoverPhase.status === "passed" && !revertedByDrill ? "yes" : "no";
   const dataIntact: RunbookVerdict["dataIntact"] = j.integrity.length === 0 ? "not-checked" : j.integrity.every((c) => c.passed) ? "yes" : "no";
   const fixes = j.steps.filter((s) => s.mode === "operator-fix" && s.result === "passed").length;
   const steps = {
@@ -241,7 +245,13 @@ export function runbookVerdict(j: Journal): RunbookVerdict {
   const lost = j.integrity.filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`);
   const parts = [
     detected === "yes" ? "detected" : detected === "no" ? "NOT DETECTED" : "no detection to check",
-    recovered === "yes" ? "recovered" : recovered === "no" ? "NOT RECOVERED" : "recovery not checked",
+    recovered === "yes"
+      ? "recovered"
+      : recovered === "no"
+        ? revertedByDrill && recoverPhase?.status === "passed"
+          ? "NOT RECOVERED by its steps (the service came back once the drill reverted the fault)"
+          : "NOT RECOVERED"
+        : "recovery not checked",
     dataIntact === "yes" ? "data intact" : dataIntact === "no" ? `DATA LOST (${lost.join("; ")})` : "data not checked",
     `steps ${steps.passed} passed, ${steps.failed} failed${fixes ? `, ${fixes} only by the operator's own fix` : ""}, ${steps.skipped} not run`,
   ];

@@ -77,6 +77,17 @@ describe("two verdicts", () => {
     expect(runbookVerdict(j).summary).toMatch(/^NOT DETECTED/);
   });
 
+  it("does not credit the runbook with a recovery that came only after the drill reverted the fault", () => {
+    const j = journal();
+    j.phases.push({ name: "recover", startedAt: "2026-11-28T10:01:00.000Z", endedAt: "2026-11-28T10:01:10.000Z", status: "passed" });
+    j.fault = { kind: "toxic", params: {}, injectedAt: "2026-11-28T10:00:00.000Z", revertedAt: "2026-11-28T10:00:50.000Z", revertedBy: "drill" };
+    const v = runbookVerdict(j);
+    expect(v.recovered).toBe("no");
+    expect(v.summary).toContain("NOT RECOVERED by its steps (the service came back once the drill reverted the fault)");
+    j.fault.revertedBy = undefined;
+    expect(runbookVerdict(j).recovered).toBe("yes");
+  });
+
   it("names every resource teardown left behind", () => {
     const j = journal();
     j.teardown = { seconds: 3, leftBehind: 1, left: [{ kind: "network", name: "drill-x_app-network", reason: "has active endpoints" }] };
