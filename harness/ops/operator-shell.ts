@@ -259,7 +259,7 @@ export class OperatorShell {
       const { stdout, stderr } = output.result();
       const redactions = this.stack.secrets.redactions;
       const http = parseCurlLog(redact(await this.readAndRemove(httpLog), redactions));
-      const resources = before ? auditStep(before, await snapshotResources(docker, this.stack.project, hidden), this.guard.calls.slice(callsBefore).filter((c) => c.step === step.id)) : undefined;
+      const resources = before ? auditStep(before, await snapshotResources(docker, this.stack.project, hidden, before.volumes), this.guard.calls.slice(callsBefore).filter((c) => c.step === step.id)) : undefined;
       const run: StepRun = {
         id: step.id,
         title: step.title,

@@ -1,6 +1,7 @@
 // What a step did to Docker resources, and which removals are hazards.
 import { describe, expect, it } from "vitest";
-import { auditStep, describeCall, hazards, isMutating, type ResourceSnapshot } from "./resource-audit.js";
+import type Docker from "dockerode";
+import { auditStep, describeCall, hazards, isMutating, snapshotResources, type ResourceSnapshot } from "./resource-audit.js";
 
 const p = "drill-x";
 const before: ResourceSnapshot = {
@@ -73,5 +74,26 @@ describe("resource audit", () => {
     expect(isMutating("POST", "/containers/abc/stop")).toBe(true);
     expect(isMutating("DELETE", "/volumes/x")).toBe(true);
     expect(describeCall({ method: "DELETE", path: `/containers/${"f".repeat(64)}`, status: 204 })).toBe(`DELETE /containers/${"f".repeat(12)} -> 204`);
+  });
+});
+
+describe("snapshotResources", () => {
+  // A fake engine: no labelled resources left, one anonymous volume that still exists unmounted.
+  const engine = (existing: string[]) =>
+    ({
+      listContainers: async () => [],
+      listVolumes: async () => ({ Volumes: [] }),
+      listNetworks: async () => [],
+      getVolume: (name: string) => ({ inspect: async () => (existing.includes(name) ? { Name: name } : Promise.reject(new Error("no such volume"))) }),
+    }) as unknown as Docker;
+
+  it("keeps an earlier anonymous volume that exists unmounted, so removing its container is not read as removing the volume", async () => {
+    const anon = "940c49111c2408f6d681c48d43492bd9351a7ef1506dec513479710ad62bfa6d";
+    const after = await snapshotResources(engine([anon]), "drill-x", [], [anon, "gone-volume"]);
+    expect(after.volumes).toEqual([anon]);
+    const before: ResourceSnapshot = { containers: [{ id: "c1", name: "drill-x-postgres-backup", service: "postgres-backup", state: "running", mounts: [{ volume: anon, destination: "/var/lib/postgresql/data" }] }], volumes: [anon], networks: [] };
+    const audit = auditStep(before, after, []);
+    expect(audit.removed.filter((r) => r.kind === "volume")).toEqual([]);
+    expect(audit.hazards ?? []).toEqual([]);
   });
 });

@@ -63,7 +63,13 @@ export function describeCall(c: Pick<GuardCall, "method" | "path" | "status">): 
 }
 
 /** The drill's labelled containers (except the harness's own), volumes and networks. */
-export async function snapshotResources(docker: Docker, project: string, hiddenContainers: readonly string[] = []): Promise<ResourceSnapshot> {
+export async function snapshotResources(
+  docker: Docker,
+  project: string,
+  hiddenContainers: readonly string[] = [],
+  /** Volumes an earlier snapshot held: an anonymous one that no container mounts any more is still the drill's while it exists. */
+  earlierVolumes: readonly string[] = [],
+): Promise<ResourceSnapshot> {
   const filters = JSON.stringify({ label: [`${labelProject}=${project}`] });
   const [list, vols, nets] = await Promise.all([
     docker.listContainers({ all: true, filters }),
@@ -88,6 +94,14 @@ export async function snapshotResources(docker: Docker, project: string, hiddenC
   // Anonymous volumes carry no label: they are the drill's when its containers mount them.
   const volumes = new Set((vols.Volumes ?? []).map((v) => v.Name));
   for (const c of containers) for (const m of c.mounts) volumes.add(m.volume);
+  // Without this, removing the container that mounted an anonymous volume (compose `down`)
+  // read as removing the volume, which still exists unmounted: a false hazard (seen on
+  // postgres-backup's anonymous /var/lib/postgresql/data in steps 4.3a and 4.3b).
+  for (const name of earlierVolumes) {
+    if (volumes.has(name)) continue;
+    const exists = await docker.getVolume(name).inspect().then(() => true, () => false);
+    if (exists) volumes.add(name);
+  }
   return { containers, volumes: [...volumes].sort(), networks: nets.map((n) => n.Name).sort() };
 }
 
