@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../logfmt.js";
 import type { Datasource, GrafanaConfig } from "./config.js";
+import { HttpError } from "../http-error.js";
 
 export const STANDIN_VERSION = "11.2.2-standin";
 export const STANDIN_HEADER = "x-runbook-drills-stand-in";
@@ -25,15 +26,6 @@ export interface GrafanaStandIn {
   url: string;
   port: number;
   close(): Promise<void>;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Grafana's time range strings: epoch ms, `now`, `now-1h`, `now-15m`. */

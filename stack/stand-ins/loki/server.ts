@@ -16,6 +16,7 @@ import type { Logger } from "../logfmt.js";
 import { LogQLParseError, parseQuery, type MetricQuery } from "./logql.js";
 import { decodeJsonPush, decodeProtobufPush, PushFormatError } from "./push.js";
 import { LokiStore, TENANT } from "./store.js";
+import { HttpError } from "../http-error.js";
 
 export const STANDIN_VERSION = "3.2.0-standin";
 export const STANDIN_HEADER = "x-runbook-drills-stand-in";
@@ -38,15 +39,6 @@ export interface LokiStandIn {
   store: LokiStore;
   metrics: Registry;
   close(): Promise<void>;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const NS_PER_MS = 1_000_000n;
