@@ -52,5 +52,7 @@ describe("terminal", () => {
     j.recovery.secondsToRecover = 33.6;
     j.implementations.push({ service: "minio", image: "i", digest: "d", standIn: true, note: "S3 stand-in" });
     expect(summaryLines(j).slice(-2)).toEqual(["  detected in 20.4 s (bound 25 s), recovered 33.6 s after the fault", "  stand-ins: minio"]);
+    delete j.detection.lowerBoundSeconds;
+    expect(summaryLines(j).at(-2)).toBe("  detected in 20.4 s (no alert rule, so no bound), recovered 33.6 s after the fault");
   });
 });

@@ -24,7 +24,7 @@ export function summaryLines(j: Journal): string[] {
     `  findings: ${fresh} new, ${known} known${j.intermittentNotSeen?.length ? `, ${j.intermittentNotSeen.length} known intermittent not seen` : ""}`,
   ];
   const times = [
-    j.detection.secondsToDetect !== undefined ? `detected in ${j.detection.secondsToDetect.toFixed(1)} s (bound ${j.detection.lowerBoundSeconds ?? "—"} s)` : undefined,
+    j.detection.secondsToDetect !== undefined ? `detected in ${j.detection.secondsToDetect.toFixed(1)} s (${j.detection.lowerBoundSeconds !== undefined ? `bound ${j.detection.lowerBoundSeconds} s` : "no alert rule, so no bound"})` : undefined,
     j.notification?.secondsToNotify !== undefined ? `notified ${j.notification.secondsToNotify.toFixed(1)} s later` : undefined,
     j.recovery.secondsToRecover !== undefined ? `recovered ${j.recovery.secondsToRecover.toFixed(1)} s after the fault` : undefined,
   ].filter((x): x is string => !!x);
