@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildConcurrency, firstLayerKey, scheduleBuilds } from "./images.js";
+import { AptProgress, buildConcurrency, firstLayerKey, scheduleBuilds } from "./images.js";
 
 describe("firstLayerKey", () => {
   const standIn = "# a stand-in\nFROM debian:bookworm\nRUN apt-get update \\\n && apt-get install -y nodejs\nCOPY build/ /opt/stand-in/\n";
@@ -58,5 +58,28 @@ describe("buildConcurrency", () => {
     expect(buildConcurrency({ DRILL_IMAGE_BUILDS: "3" })).toBe(3);
     expect(buildConcurrency({ DRILL_IMAGE_BUILDS: "0" })).toBe(2);
     expect(buildConcurrency({ DRILL_IMAGE_BUILDS: "two" })).toBe(2);
+  });
+});
+
+describe("AptProgress", () => {
+  it("says how far apt-get install is, from its own output", () => {
+    const p = new AptProgress();
+    expect(p.describe()).toBe("apt: reading package lists");
+    for (const l of [
+      "Get:1 http://deb.debian.org/debian bookworm InRelease [151 kB]",
+      "Get:4 http://deb.debian.org/debian bookworm/main amd64 Packages [8792 kB]",
+      "0 upgraded, 40 newly installed, 0 to remove and 0 not upgraded.",
+      "Need to get 45.2 MB of archives.",
+      "Get:5 http://deb.debian.org/debian bookworm/main amd64 libssl3 amd64 3.0.15-1~deb12u1 [2025 kB]",
+      "Get:6 http://deb.debian.org/debian bookworm/main amd64 caddy amd64 2.6.2-5 [11.1 MB]",
+    ])
+      p.read(l);
+    expect(p.describe()).toBe("apt: 2 of 40 packages fetched (45.2 MB in all)");
+    expect(p.changed()).toBe(true);
+    expect(p.changed()).toBe(false);
+    p.read("Unpacking caddy (2.6.2-5) ...");
+    expect(p.describe()).toBe("apt: 1 of 40 packages unpacked");
+    p.read("Setting up caddy (2.6.2-5) ...");
+    expect(p.describe()).toBe("apt: 1 of 40 packages set up");
   });
 });

@@ -9,7 +9,7 @@ import { join, relative, resolve } from "node:path";
 import type Docker from "dockerode";
 import { runChecked } from "../util/run.js";
 import type { Logger } from "../util/log.js";
-import { stackDir, stateDir } from "../util/paths.js";
+import { repoRoot, stackDir, stateDir } from "../util/paths.js";
 import { baseImage, ensureBaseImage, imageExists } from "./base-image.js";
 import { labelImage } from "./labels.js";
 
@@ -229,12 +229,13 @@ export class ImageBuilder {
       }
     }
     const source = resolve(stackDir, r.context);
-    if (!this.opts.fromImage) return this.identify(r.name, source, `stack/${r.context}`);
+    const what = relative(repoRoot, source);
+    if (!this.opts.fromImage) return this.identify(r.name, source, what);
     // The benchmark's own base: a copy of the context whose FROM names it.
     mkdirSync(join(stateDir, "images"), { recursive: true });
     const dir = mkdtempSync(join(stateDir, "images", `${r.name}-`));
     cpSync(source, dir, { recursive: true });
-    return { ...(await this.identify(r.name, dir, `stack/${r.context}`)), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    return { ...(await this.identify(r.name, dir, what)), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
   }
 
   private async identify(name: string, dir: string, what: string): Promise<Prepared> {
@@ -278,25 +279,70 @@ exec node /opt/stand-in/${command}.mjs "$@"
     writeFileSync(join(contextDir, "bin", ".keep"), "");
   }
 
-  /** docker build, its steps announced as they start; returns the seconds it took. */
+  /** docker build, its steps announced as they start and apt's downloads every 15 s or so;
+   *  returns the seconds it took. */
   private async build(p: Prepared, names: string): Promise<number> {
     const started = Date.now();
+    const progress = new AptProgress();
     let partial = "";
+    let said = Date.now();
     await runChecked("docker", ["build", "--force-rm", "--label", `${labelImage}=${p.name}`, "-t", p.ref, p.dir], {
       timeoutMs: 20 * 60_000,
       env: { ...process.env, DOCKER_BUILDKIT: "0" },
       onOutput: (chunk) => {
         const lines = (partial + chunk).split("\n");
         partial = lines.pop() ?? "";
+        const at = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
         for (const line of lines) {
           const step = /^Step (\d+\/\d+) : (.*)$/.exec(line);
-          const fetched = /^Fetched (.*)$/.exec(line);
-          const at = `${((Date.now() - started) / 1000).toFixed(0)} s`;
-          if (step?.[2]?.startsWith("RUN ")) this.log(`images:   ${names} step ${step[1]} (${at}): ${step[2].replace(/\s+/g, " ").slice(0, 90)}`);
-          else if (fetched) this.log(`images:   ${names} fetched ${fetched[1]} (${at})`);
+          if (step?.[2]?.startsWith("RUN ")) {
+            this.log(`images:   ${names} step ${step[1]} (${at()}): ${step[2].replace(/\s+/g, " ").slice(0, 90)}`);
+            said = Date.now();
+          }
+          progress.read(line);
+        }
+        if (Date.now() - said >= 15_000 && progress.changed()) {
+          this.log(`images:   ${names} ${progress.describe()} (${at()})`);
+          said = Date.now();
         }
       },
     });
     return (Date.now() - started) / 1000;
+  }
+}
+
+/** Where `apt-get install` is, from its output: packages fetched of how many, then unpacked and set up. */
+export class AptProgress {
+  private total = 0;
+  private size = "";
+  private fetched = 0;
+  private unpacked = 0;
+  private setUp = 0;
+  private last = "";
+
+  read(line: string): void {
+    const installed = /(\d+) newly installed/.exec(line);
+    if (installed) this.total = Number(installed[1]);
+    const size = /^Need to get (\S+ \S+)/.exec(line);
+    if (size) this.size = size[1]!;
+    if (/^Get:\d+ /.test(line) && !/ (InRelease|Packages|Release)\b/.test(line)) this.fetched++;
+    if (/^Unpacking /.test(line)) this.unpacked++;
+    if (/^Setting up /.test(line)) this.setUp++;
+  }
+
+  describe(): string {
+    const of = this.total ? ` of ${this.total}` : "";
+    if (this.setUp > 0) return `apt: ${this.setUp}${of} packages set up`;
+    if (this.unpacked > 0) return `apt: ${this.unpacked}${of} packages unpacked`;
+    if (this.fetched > 0) return `apt: ${this.fetched}${of} packages fetched${this.size ? ` (${this.size} in all)` : ""}`;
+    return "apt: reading package lists";
+  }
+
+  /** True once per change of what describe() says. */
+  changed(): boolean {
+    const now = this.describe();
+    if (now === this.last) return false;
+    this.last = now;
+    return true;
   }
 }
