@@ -68,7 +68,7 @@ describe("AptProgress", () => {
     for (const l of [
       "Get:1 http://deb.debian.org/debian bookworm InRelease [151 kB]",
       "Get:4 http://deb.debian.org/debian bookworm/main amd64 Packages [8792 kB]",
-      "0 upgraded, 40 newly installed, 0 to remove and 0 not upgraded.",
+      "1 upgraded, 39 newly installed, 0 to remove and 0 not upgraded.",
       "Need to get 45.2 MB of archives.",
       "Get:5 http://deb.debian.org/debian bookworm/main amd64 libssl3 amd64 3.0.15-1~deb12u1 [2025 kB]",
       "Get:6 http://deb.debian.org/debian bookworm/main amd64 caddy amd64 2.6.2-5 [11.1 MB]",

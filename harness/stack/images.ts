@@ -321,8 +321,9 @@ export class AptProgress {
   private last = "";
 
   read(line: string): void {
-    const installed = /(\d+) newly installed/.exec(line);
-    if (installed) this.total = Number(installed[1]);
+    // Packages upgraded are set up too (the base's, when Debian has a newer one).
+    const counts = /^(\d+) upgraded, (\d+) newly installed/.exec(line);
+    if (counts) this.total = Number(counts[1]) + Number(counts[2]);
     const size = /^Need to get (\S+ \S+)/.exec(line);
     if (size) this.size = size[1]!;
     if (/^Get:\d+ /.test(line) && !/ (InRelease|Packages|Release)\b/.test(line)) this.fetched++;
