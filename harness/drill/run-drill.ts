@@ -167,6 +167,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
     opts.onSecrets?.(stack.secrets.redactions.map((x) => x.value));
     const r = stack.report;
     journal.bringUpSeconds = (Date.now() - t0) / 1000;
+    if (r.slowestService) journal.slowestServiceStart = r.slowestService;
     journal.implementations = r.services;
     journal.leftOut = r.leftOut;
     journal.engine = { serverVersion: r.engine.serverVersion, apiVersion: r.engine.apiVersion, compose: `${r.engine.compose.flavour} ${r.engine.compose.version}` };
