@@ -163,7 +163,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillOutcome> {
   };
   const up = await phase("stack-up", async (rec) => {
     const t0 = Date.now();
-    stack = await new DrillStack({ profile, log, prometheusTiming: timing, scenario: drill.stack }).up();
+    stack = await new DrillStack({ profile, log, prometheusTiming: timing, scenario: drill.stack, operatorShellImage: true }).up();
     opts.onSecrets?.(stack.secrets.redactions.map((x) => x.value));
     const r = stack.report;
     journal.bringUpSeconds = (Date.now() - t0) / 1000;

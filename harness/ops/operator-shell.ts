@@ -18,7 +18,7 @@ import { containerPort, readComposeFile, type ComposeFile } from "../stack/compo
 import { labelOwnerHost, labelOwnerPid, labelProject, labelRole } from "../stack/labels.js";
 import { engineEndpoint } from "../engine/docker-engine.js";
 import type { StartedDrillStack } from "../stack/drill-stack.js";
-import { ImageBuilder } from "../stack/images.js";
+import { ImageBuilder, operatorShellImage } from "../stack/images.js";
 import { redact, type DrillSecrets } from "../stack/secrets.js";
 import { stderrLogger, type Logger } from "../util/log.js";
 import { productionComposeFile } from "../util/paths.js";
@@ -320,7 +320,8 @@ function localEngineSocket(): string {
 export async function startOperatorShell(stack: StartedDrillStack, opts: OperatorShellOptions = {}): Promise<OperatorShell> {
   const log = opts.log ?? stderrLogger;
   const docker = stack.docker;
-  const image = await new ImageBuilder(docker, log).ensure("operator-shell", "../harness/ops/image");
+  // Built with the stack's images when bring-up was asked to (a drill); else here.
+  const image = stack.report.operatorShellImage ?? (await new ImageBuilder(docker, log).ensure(operatorShellImage.name, operatorShellImage.context)).ref;
   const prod = readComposeFile(opts.productionCompose ?? productionComposeFile);
   const derivedPath = join(stack.dir, "docker-compose.yml");
   const derivedText = readFileSync(derivedPath, "utf8");
@@ -358,7 +359,7 @@ export async function startOperatorShell(stack: StartedDrillStack, opts: Operato
     const [primary, ...others] = networks;
     const container = await docker.createContainer({
       name,
-      Image: image.ref,
+      Image: image,
       Hostname: "operator",
       Labels: { ...labels, [labelRole]: "operator-shell" },
       Env: [`OPERATOR_FORWARDS=${forwards.join(" ")}`, ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)],

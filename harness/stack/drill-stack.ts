@@ -13,7 +13,7 @@ import { stderrLogger, type Logger } from "../util/log.js";
 import { productionComposeFile, stateDir } from "../util/paths.js";
 import { implementationOf, type Implementation, type ProfileName } from "./catalog.js";
 import { chooseProfile, type ProfileChoice } from "./profile.js";
-import { ImageBuilder } from "./images.js";
+import { ImageBuilder, operatorShellImage, type ImageRequest } from "./images.js";
 import { containerPort, deriveDrillCompose, imageVariable, readComposeFile, type ComposeFile, type ComposeService } from "./compose-file.js";
 import { freePort } from "./free-port.js";
 import { copyConfigFile, deriveAlertmanagerConfig } from "./drill-config.js";
@@ -51,6 +51,8 @@ export interface DrillStackOptions {
   healthTimeoutMs?: number;
   /** A scenario's own changes to the stack (environment, memory limits, the host-memory view). */
   scenario?: ScenarioStack;
+  /** Build the operator shell's image with the stack's (the drill runs its steps there). */
+  operatorShellImage?: boolean;
 }
 
 export interface ServiceImplementation {
@@ -69,6 +71,8 @@ export interface BringUpReport {
   sweptLeftovers: ProjectResources[];
   imageNotes: string[];
   imagesBuilt: { ref: string; seconds: number }[];
+  /** The operator shell's image, when bring-up was asked to build it. */
+  operatorShellImage?: string;
   services: ServiceImplementation[];
   leftOut: { service: string; reason: string }[];
   prometheus: DerivedPrometheusConfig | undefined;
@@ -82,6 +86,58 @@ export const defaultDrillTiming: PrometheusTiming = { scrapeInterval: "5s", eval
 function newProjectName(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase();
   return `drill-${stamp}-${randomBytes(2).toString("hex")}`;
+}
+
+export interface ImagePlan {
+  /** What to build (or find), the operator shell's first when asked for, being the slowest. */
+  requests: ImageRequest[];
+  /** Upstream images by service, pulled as pinned. */
+  pinnedImages: Record<string, string>;
+  implementations: Map<string, Implementation>;
+  leftOut: BringUpReport["leftOut"];
+  /** The compose variable naming each served service's image. */
+  variables: Map<string, string>;
+}
+
+/** Every image a drill's stack needs in a profile (the cold-build benchmark builds the same). */
+export function imagePlan(profile: ProfileName, prod: ComposeFile, scenario?: ScenarioStack, operatorShell = false): ImagePlan {
+  const pinnedImages: Record<string, string> = {};
+  const leftOut: BringUpReport["leftOut"] = [];
+  const implementations = new Map<string, Implementation>();
+  // Every image this drill needs, planned first and built together (a few at a time):
+  // the operator shell's first, being the slowest.
+  const requests: ImageRequest[] = operatorShell ? [operatorShellImage] : [];
+  const variables = new Map<string, string>();
+  for (const [service, svc] of Object.entries(prod.services)) {
+    const impl = implementationOf(profile, service);
+    implementations.set(service, impl);
+    const { variable, pinned } = imageVariable(service, svc.image);
+    if (impl.kind === "absent") {
+      leftOut.push({ service, reason: impl.reason });
+      continue;
+    }
+    variables.set(service, variable);
+    if (impl.kind === "upstream") pinnedImages[service] = pinned;
+    else requests.push(impl.kind === "stand-in" ? { name: service, bundles: impl.bundles } : { name: service, context: impl.context });
+  }
+  // The drill's own webhook receiver, standing for the runbook's Slack channel.
+  requests.push({ name: "alert-sink", bundles: { main: "stand-ins/alert-sink/main.ts" } });
+  implementations.set("alert-sink", { kind: "stand-in", bundles: {}, note: "drill webhook receiver standing for Slack #alerts" });
+  // The drill's Toxiproxy, between the app and its dependencies (latency faults).
+  if (profile === "upstream") {
+    pinnedImages.toxiproxy = upstreamToxiproxy;
+    implementations.set("toxiproxy", { kind: "upstream" });
+  } else {
+    requests.push({ name: "toxiproxy", bundles: { main: "stand-ins/toxiproxy/main.ts" } });
+    implementations.set("toxiproxy", { kind: "stand-in", bundles: {}, note: "Toxiproxy API stand-in in TypeScript (drill-only service)" });
+  }
+  // The stand-in for the EC2 instance, for the drills that ssh to it (section 11).
+  const ec2HostImage = Ec2HostStandIn.imageRequest(scenario);
+  if (ec2HostImage) {
+    requests.push(ec2HostImage);
+    implementations.set(ec2HostService, implementationOf(profile, ec2HostService));
+  }
+  return { requests, pinnedImages, implementations, leftOut, variables };
 }
 
 export class DrillStack {
@@ -109,50 +165,19 @@ export class DrillStack {
     // Images: the pinned upstream ones, or built locally for the air-gapped profile.
     const prod = readComposeFile(productionComposeFile);
     const builder = new ImageBuilder(docker, log);
-    const images: Record<string, string> = {};
+    const { requests, pinnedImages, implementations, leftOut, variables } = imagePlan(profile.profile, prod, this.opts.scenario, this.opts.operatorShellImage);
     const envImages: Record<string, string> = {};
-    const leftOut: BringUpReport["leftOut"] = [];
-    const implementations = new Map<string, Implementation>();
-    const built: BringUpReport["imagesBuilt"] = [];
-    for (const [service, svc] of Object.entries(prod.services)) {
-      const impl = implementationOf(profile.profile, service);
-      implementations.set(service, impl);
-      const { variable, pinned } = imageVariable(service, svc.image);
-      if (impl.kind === "absent") {
-        leftOut.push({ service, reason: impl.reason });
-        continue;
-      }
-      if (impl.kind === "upstream") {
-        images[service] = pinned;
-      } else {
-        const b = impl.kind === "stand-in" ? await builder.ensureStandIn(service, impl.bundles) : await builder.ensure(service, impl.context);
-        if (b.built) built.push({ ref: b.ref, seconds: b.seconds });
-        images[service] = b.ref;
-      }
-      envImages[variable] = images[service];
+    const ensured = await builder.ensureAll(requests);
+    const built: BringUpReport["imagesBuilt"] = [...ensured.values()].filter((b) => b.built).map((b) => ({ ref: b.ref, seconds: b.seconds }));
+    // In the order the services were named (the journal lists them so).
+    const images: Record<string, string> = {};
+    for (const name of implementations.keys()) {
+      const ref = pinnedImages[name] ?? ensured.get(name)?.ref;
+      if (ref) images[name] = ref;
     }
-    // The drill's own webhook receiver, standing for the runbook's Slack channel.
-    const sink = await builder.ensureStandIn("alert-sink", { main: "stand-ins/alert-sink/main.ts" });
-    if (sink.built) built.push({ ref: sink.ref, seconds: sink.seconds });
-    images["alert-sink"] = sink.ref;
-    implementations.set("alert-sink", { kind: "stand-in", bundles: {}, note: "drill webhook receiver standing for Slack #alerts" });
-    // The drill's Toxiproxy, between the app and its dependencies (latency faults).
-    if (profile.profile === "upstream") {
-      images.toxiproxy = upstreamToxiproxy;
-      implementations.set("toxiproxy", { kind: "upstream" });
-    } else {
-      const toxi = await builder.ensureStandIn("toxiproxy", { main: "stand-ins/toxiproxy/main.ts" });
-      if (toxi.built) built.push({ ref: toxi.ref, seconds: toxi.seconds });
-      images.toxiproxy = toxi.ref;
-      implementations.set("toxiproxy", { kind: "stand-in", bundles: {}, note: "Toxiproxy API stand-in in TypeScript (drill-only service)" });
-    }
-    // The stand-in for the EC2 instance, for the drills that ssh to it (section 11).
-    const ec2Host = await Ec2HostStandIn.forScenario(this.opts.scenario, builder);
-    if (ec2Host) {
-      if (ec2Host.image.built) built.push({ ref: ec2Host.image.ref, seconds: ec2Host.image.seconds });
-      images[ec2HostService] = ec2Host.image.ref;
-      implementations.set(ec2HostService, implementationOf(profile.profile, ec2HostService));
-    }
+    for (const [service, variable] of variables) envImages[variable] = images[service] ?? "";
+    const ec2HostBuilt = implementations.has(ec2HostService) ? ensured.get(ec2HostService) : undefined;
+    const ec2Host = ec2HostBuilt ? new Ec2HostStandIn(ec2HostBuilt) : undefined;
     for (const l of leftOut) log(`stack: leaving out ${l.service}: ${l.reason}`);
     const t2 = Date.now();
 
@@ -283,6 +308,7 @@ export class DrillStack {
       services: declareVolumeSizes(declareMemoryView(await describeImplementations(docker, images, implementations), scenario), scenario, prod),
       leftOut,
       prometheus,
+      operatorShellImage: ensured.get(operatorShellImage.name)?.ref,
       timings: { preflightMs: t1 - t0, imagesMs: t2 - t1, composeUpMs: t3 - t2, healthMs: t4 - t3, totalMs: t4 - t0 },
       slowestService: (await serviceStarts(docker, project).catch(() => []))[0],
     };

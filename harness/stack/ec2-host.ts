@@ -12,7 +12,7 @@ import type Docker from "dockerode";
 import type { StartedDrillStack } from "./drill-stack.js";
 import { drillOnlyStandIns } from "./catalog.js";
 import type { ComposeService } from "./compose-file.js";
-import type { BuiltImage, ImageBuilder } from "./images.js";
+import type { BuiltImage, ImageRequest } from "./images.js";
 import type { DrillSecrets } from "./secrets.js";
 import type { ScenarioStack } from "../scenario/types.js";
 
@@ -87,14 +87,14 @@ export function writeEc2HostKeys(dir: string): Ec2HostFiles {
 export class Ec2HostStandIn {
   private files?: Ec2HostFiles;
 
-  private constructor(readonly image: BuiltImage) {}
+  constructor(readonly image: BuiltImage) {}
 
-  /** Builds (or finds) the image when the scenario asks for the host; undefined otherwise. */
-  static async forScenario(scenario: ScenarioStack | undefined, builder: ImageBuilder): Promise<Ec2HostStandIn | undefined> {
+  /** The image to build (or find) when the scenario asks for the host; undefined otherwise. */
+  static imageRequest(scenario: ScenarioStack | undefined): ImageRequest | undefined {
     if (!scenario?.ec2Host) return undefined;
     const build = drillOnlyStandIns[ec2HostService];
     if (!build) throw new Error(`no ${ec2HostService} in the catalog's drill-only stand-ins`);
-    return new Ec2HostStandIn(await builder.ensure(ec2HostService, build.context));
+    return { name: ec2HostService, context: build.context };
   }
 
   /** The compose service, with the drill's keys written under `dir`. */

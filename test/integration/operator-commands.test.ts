@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { dockerClient } from "../../harness/engine/docker-engine.js";
 import { operatorShellTools } from "../../harness/runbook/resolve/commands.js";
-import { ImageBuilder } from "../../harness/stack/images.js";
+import { ImageBuilder, operatorShellImage } from "../../harness/stack/images.js";
 import { stderrLogger } from "../../harness/util/log.js";
 import { runChecked } from "../../harness/util/run.js";
 
@@ -14,7 +14,7 @@ const { runnable, notRunnable } = operatorShellTools();
 let present: Map<string, boolean>;
 
 beforeAll(async () => {
-  const image = await new ImageBuilder(dockerClient(), stderrLogger).ensure("operator-shell", "../harness/ops/image");
+  const image = await new ImageBuilder(dockerClient(), stderrLogger).ensure(operatorShellImage.name, operatorShellImage.context);
   const names = [...Object.keys(runnable), ...Object.keys(notRunnable)];
   // The names come from our own table; each is passed as an argument, never as code.
   const script = 'for c in "$@"; do if command -v -- "$c" >/dev/null 2>&1; then echo "yes $c"; else echo "no $c"; fi; done';

@@ -1,5 +1,6 @@
 // What the operator shell image has, read from its Dockerfile: the Debian packages its
-// `apt-get install` lines name, on top of what `FROM debian:bookworm` already holds.
+// `apt-get install` lines name, and those it takes one binary from (`apt-get download`,
+// docker.io's docker CLI), on top of what `FROM debian:bookworm` already holds.
 // The command table (commands.ts) must agree with it; the tests hold one against the other.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,7 +19,7 @@ export const BASE_PACKAGES: readonly string[] = [
 
 export interface OperatorImage {
   from: string;
-  /** Packages named on `apt-get install` lines, in order. */
+  /** Packages named on `apt-get install` and `apt-get download` lines, in order. */
   packages: string[];
 }
 
@@ -32,7 +33,7 @@ export function readOperatorDockerfile(text = readFileSync(OPERATOR_DOCKERFILE, 
   const from = /^FROM\s+(\S+)/m.exec(joined)?.[1];
   if (!from) throw new Error(`${OPERATOR_DOCKERFILE}: no FROM line`);
   const packages: string[] = [];
-  for (const m of joined.matchAll(/apt-get\s+install\s+([^&;|\n]*)/g)) {
+  for (const m of joined.matchAll(/apt-get\s+(?:install|download)\s+([^&;|\n]*)/g)) {
     for (const word of m[1]!.trim().split(/\s+/)) {
       if (word && !word.startsWith("-")) packages.push(word.replace(/[=:].*$/, ""));
     }
