@@ -127,6 +127,9 @@ export async function scheduleBuilds<T>(jobs: readonly T[], keyOf: (job: T) => s
   if (failed) throw failed.reason;
 }
 
+/** Builds under way in this process, by image ref (see ImageBuilder.build). */
+const buildsInProcess = new Map<string, Promise<number>>();
+
 export class ImageBuilder {
   private baseImageId?: string;
   readonly notes: string[] = [];
@@ -279,9 +282,31 @@ exec node /opt/stand-in/${command}.mjs "$@"
     writeFileSync(join(contextDir, "bin", ".keep"), "");
   }
 
+  /**
+   * Build `p` unless another drill in this process is building the same image already
+   * (the suite runs two drills at once): then wait for that build instead of making a
+   * second one on the same two cores. Returns the seconds this drill spent on it.
+   */
+  private async build(p: Prepared, names: string): Promise<number> {
+    const running = buildsInProcess.get(p.ref);
+    if (running) {
+      const started = Date.now();
+      this.log(`images: ${names} is being built for another drill in this process; waiting for that build`);
+      await running;
+      return (Date.now() - started) / 1000;
+    }
+    const work = this.buildNow(p, names);
+    buildsInProcess.set(p.ref, work);
+    try {
+      return await work;
+    } finally {
+      buildsInProcess.delete(p.ref);
+    }
+  }
+
   /** docker build, its steps announced as they start and apt's downloads every 15 s or so;
    *  returns the seconds it took. */
-  private async build(p: Prepared, names: string): Promise<number> {
+  private async buildNow(p: Prepared, names: string): Promise<number> {
     const started = Date.now();
     const progress = new AptProgress();
     let partial = "";
