@@ -14,10 +14,10 @@ import type { OperatorShellLike } from "./shell.js";
 import type { Seed } from "./seed.js";
 import type { RecoverySnapshot } from "./recovery-point.js";
 import type { SymptomWatch } from "./symptom-watch.js";
-import type { TargetsPageWatch } from "./targets-detection.js";
-import type { ProseWatch } from "./prose-detection.js";
+import type { TargetsPageWatch } from "../detect/targets-detection.js";
+import type { ProseWatch } from "../detect/prose-detection.js";
 import type { DrillLoad } from "./load.js";
-import type { LogWatch } from "./log-detection.js";
+import type { LogWatch } from "../detect/log-detection.js";
 
 /** What the pipeline is given from outside: how to start a stack and a shell, and the fault library. */
 export interface DrillDeps {

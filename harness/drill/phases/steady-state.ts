@@ -7,10 +7,10 @@ import type { LiveContext } from "../context.js";
 import { seedDocuments } from "../seed.js";
 import { takeRecoverySnapshot } from "../recovery-point.js";
 import { SymptomWatch } from "../symptom-watch.js";
-import { TargetsPageWatch } from "../targets-detection.js";
-import { browserProbe, logsProbe, missingProse, ProseWatch } from "../prose-detection.js";
+import { TargetsPageWatch } from "../../detect/targets-detection.js";
+import { browserProbe, logsProbe, missingProse, ProseWatch } from "../../detect/prose-detection.js";
 import { settleAlert } from "../settle.js";
-import { LogWatch } from "../log-detection.js";
+import { LogWatch } from "../../detect/log-detection.js";
 import { DrillLoad, formatWindow } from "../load.js";
 
 /** False when the steady state is not steady: the drill injects nothing. */

@@ -9,10 +9,10 @@
 import { randomBytes } from "node:crypto";
 import type { RunningStack } from "../stack/drill-stack.js";
 import type { DetectionQuery } from "../runbook/types.js";
-import { detectionCommand } from "../detect/shell-detection.js";
+import { detectionCommand } from "./shell-detection.js";
 import { pollUntil } from "../util/poll.js";
 import { seconds, type Duration } from "../scenario/types.js";
-import type { OperatorShellLike } from "./shell.js";
+import type { OperatorShellLike } from "../drill/shell.js";
 
 export interface LogDetectionSpec {
   /** The LogQL stream selector the section queries (step 9.4): `{job="fastapi"}`. */

@@ -8,7 +8,7 @@
 import type { DetectionQuery } from "../runbook/types.js";
 import type { ProseDetection } from "../scenario/types.js";
 import type { RunningStack } from "../stack/drill-stack.js";
-import type { ProseSighting } from "./journal.js";
+import type { ProseSighting } from "../drill/journal.js";
 
 export const proseIntervalMs = 1000;
 

@@ -4,7 +4,7 @@
 // section's symptom "Alerts not firing" from the live rules: which alert rule, if any,
 // would fire on this job being down, and which rules read the job's metrics.
 import type { RunningStack } from "../stack/drill-stack.js";
-import { describeJob, readTargetsPage, type Fetcher, type TargetsPageReading } from "../detect/targets-page.js";
+import { describeJob, readTargetsPage, type Fetcher, type TargetsPageReading } from "./targets-page.js";
 import { pollUntil } from "../util/poll.js";
 
 export interface TargetsPageOptions {
