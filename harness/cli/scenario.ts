@@ -25,8 +25,10 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.list) {
-    for (const d of loadAllDrills()) {
-      console.log(`${d.id.padEnd(34)} section ${String(d.runbook.section).padEnd(3)} ${d.title ?? ""}`);
+    const drills = loadAllDrills();
+    const width = Math.max(...drills.map((d) => d.id.length)) + 2;
+    for (const d of drills) {
+      console.log(`${d.id.padEnd(width)} section ${String(d.runbook.section).padEnd(3)} ${d.title ?? ""}`);
     }
     return 0;
   }

@@ -200,6 +200,8 @@ export interface Journal {
   leftOut: { service: string; reason: string }[];
   engine?: { serverVersion: string; apiVersion: string; compose: string };
   bringUpSeconds?: number;
+  /** The service slowest from its container's start to healthy (bring-up's floor); `upperBound` when the engine's health log no longer held its first passing check. */
+  slowestServiceStart?: { service: string; seconds: number; upperBound: boolean };
   /** leftBehind counts what teardown could not remove; `left` names each (and why). A leftover fails the drill. */
   teardown?: { seconds: number; leftBehind: number; left?: { kind: string; name: string; reason: string }[] };
   /** Set when a signal (Ctrl-C, SIGTERM) ended the run: which, when, in which phase; the stack was torn down on the way out. */

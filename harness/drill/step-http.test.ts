@@ -1,10 +1,9 @@
 // A step's HTTP answers are read: "Should return 200" is an expectation, an error answer
 // elsewhere is reported, and curl's answers are observed whatever the command printed.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { httpExpectations } from "../runbook/resolve/http-expectations.js";
 import { loadRunbook } from "../runbook/resolve/load.js";
 import { repoRoot } from "../util/paths.js";
 import { judgeHttp } from "./step-http.js";
+import { testTempDir } from "../util/test-temp.js";
 
 const run = promisify(execFile);
 const step56 = loadRunbook(repoRoot, "runbooks/failure-modes.md").runbook.sections.find((s) => s.number === 5)!.steps.find((s) => s.id === "5.6")!;
@@ -56,7 +56,7 @@ describe("the operator shell's curl (curl-recorder.sh)", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as AddressInfo).port;
-    const log = join(mkdtempSync(join(tmpdir(), "curl-recorder-")), "http.log");
+    const log = join(testTempDir("curl-recorder-"), "http.log");
     const env = { ...process.env, DRILL_HTTP_LOG: log };
     try {
       const bad = await run("sh", [curlRecorderFile, "-s", `http://127.0.0.1:${port}/bad`], { env });

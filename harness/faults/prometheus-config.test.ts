@@ -1,15 +1,15 @@
 // prometheus-config in isolation: the edit, the reload, and the refusal to count a
 // reload that did not take.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { breakPrometheusConfig, editConfig, prometheusConfigParams } from "./prometheus-config.js";
+import { testTempDir } from "../util/test-temp.js";
 
 const config = `scrape_configs:\n  - job_name: fastapi\n    static_configs:\n      - targets: ["fastapi-app:9091"]\n`;
 
 function fakePrometheus(opts: { reloadStatus?: number; applies?: boolean } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "prom-config-"));
+  const dir = testTempDir("prom-config-");
   writeFileSync(join(dir, "prometheus.yml"), config);
   let running = config;
   let reloads = 0;

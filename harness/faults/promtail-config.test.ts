@@ -1,17 +1,17 @@
 // The promtail-config fault on a drill directory of its own: it edits the drill's copy
 // in place (the bind mount sees the same inode), restarts Promtail once, and the revert
 // puts the original back and restarts it again; a `find` the config lacks changes nothing.
-import { mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { promtailConfig } from "./promtail-config.js";
 import type { FaultContext } from "./fault.js";
+import { testTempDir } from "../util/test-temp.js";
 
 const config = "scrape_configs:\n  - job_name: fastapi\n    static_configs:\n      - labels:\n          __path__: /mnt/logs/*.log\n";
 
 function fakeStack() {
-  const dir = mkdtempSync(join(tmpdir(), "promtail-fault-"));
+  const dir = testTempDir("promtail-fault-");
   mkdirSync(join(dir, "promtail"));
   writeFileSync(join(dir, "promtail", "config.yml"), config);
   const restarted: string[] = [];

@@ -1,14 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadAllDrills, loadScenarioFile, ScenarioError } from "./load.js";
 import { loadRunbook } from "../runbook/resolve/load.js";
 import { findSection } from "../runbook/parse/parse.js";
 import { repoRoot } from "../util/paths.js";
+import { testTempDir } from "../util/test-temp.js";
 
 function scenario(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "scn-"));
+  const dir = testTempDir("scn-");
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, text);
   return file;

@@ -27,6 +27,7 @@ import type { ScenarioStack } from "../scenario/types.js";
 import { MemoryView } from "./memory-view.js";
 import { Ec2HostStandIn, ec2HostService } from "./ec2-host.js";
 import { labelProject } from "./labels.js";
+import { serviceStarts, type ServiceStart } from "./service-start.js";
 
 // testcontainers' Ryuk reaper image cannot be pulled here; teardown is ours (see
 // teardown-guard.ts and leftovers.ts).
@@ -72,6 +73,8 @@ export interface BringUpReport {
   leftOut: { service: string; reason: string }[];
   prometheus: DerivedPrometheusConfig | undefined;
   timings: { preflightMs: number; imagesMs: number; composeUpMs: number; healthMs: number; totalMs: number };
+  /** The service that took longest from its container's start to healthy: a bring-up's floor. */
+  slowestService?: ServiceStart;
 }
 
 export const defaultDrillTiming: PrometheusTiming = { scrapeInterval: "5s", evaluationInterval: "5s" };
@@ -281,6 +284,7 @@ export class DrillStack {
       leftOut,
       prometheus,
       timings: { preflightMs: t1 - t0, imagesMs: t2 - t1, composeUpMs: t3 - t2, healthMs: t4 - t3, totalMs: t4 - t0 },
+      slowestService: (await serviceStarts(docker, project).catch(() => []))[0],
     };
     log(`stack: up in ${((t4 - t0) / 1000).toFixed(1)} s (compose ${((t3 - t2) / 1000).toFixed(1)} s, health ${((t4 - t3) / 1000).toFixed(1)} s)`);
     return stack;

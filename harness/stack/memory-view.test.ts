@@ -1,10 +1,10 @@
 // The drill's host-memory view: the numbers node-exporter will read, and that the file
 // keeps one length so an in-place rewrite never leaves a stale tail.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { meminfoText, MemoryView, sampleFromStats } from "./memory-view.js";
+import { testTempDir } from "../util/test-temp.js";
 
 const MiB = 1024 * 1024;
 const field = (text: string, name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, "m").exec(text)?.[1]) * 1024;
@@ -31,7 +31,7 @@ describe("memory view", () => {
   });
 
   it("rewrites the file in place with the same length", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "meminfo-")), "meminfo");
+    const file = join(testTempDir("meminfo-"), "meminfo");
     const view = new MemoryView(file, 160 * MiB);
     const first = readFileSync(file, "utf8");
     expect(field(first, "MemAvailable")).toBe(160 * MiB);

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -8,10 +7,11 @@ import { derivePrometheusConfig } from "./prometheus-config.js";
 import { generateSecrets, redact } from "./secrets.js";
 import { parseProfile } from "./profile.js";
 import { implementationOf } from "./catalog.js";
+import { testTempDir } from "../util/test-temp.js";
 
 describe("image cache key", () => {
   it("changes with a file's bytes or mode, not with time", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ctx-"));
+    const dir = testTempDir("ctx-");
     mkdirSync(join(dir, "sub"));
     writeFileSync(join(dir, "Dockerfile"), "FROM debian:bookworm\n");
     writeFileSync(join(dir, "sub/entry.sh"), "echo hi\n");
@@ -25,7 +25,7 @@ describe("image cache key", () => {
 
 describe("drill Prometheus config", () => {
   it("drops scrape jobs of absent services and applies drill timing", () => {
-    const out = mkdtempSync(join(tmpdir(), "prom-"));
+    const out = testTempDir("prom-");
     const served = new Set(["prometheus", "postgres-exporter", "node-exporter", "alertmanager", "blackbox-exporter", "caddy"]);
     const d = derivePrometheusConfig(out, served, { scrapeInterval: "5s", evaluationInterval: "5s" });
     expect(d.droppedJobs.map((j) => j.job).sort()).toEqual(["fastapi", "loki", "minio"]);

@@ -6,13 +6,37 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAllDrills } from "../../harness/scenario/load.js";
+import { seconds, type Drill } from "../../harness/scenario/types.js";
 import { runDrillSession } from "../../harness/session/drill-session.js";
 import { dockerClient } from "../../harness/engine/docker-engine.js";
 import { createCanaries, fingerprint, removeCanaries, type Canaries } from "./canaries.js";
 
 const drills = loadAllDrills();
 
-describe.sequential("scenarios", () => {
+// Two lanes, one drill at a time in each. Drills that spend minutes waiting on a rule's
+// rate window (high latency: 5 minutes for slow answers to leave it; the memory leak's
+// slow climb) are CPU-light while they wait, so they run in a lane of their own beside
+// the others instead of after them. Which lane is decided by the drill's own waits, so a
+// new slow drill joins the slow lane without an edit here.
+const slowLaneSeconds = 400;
+function waitsSeconds(drill: Drill): number {
+  return seconds(drill.timeouts?.detect, 60) + seconds(drill.timeouts?.recover, 60) + (drill.steadyState?.settleSeconds ?? 0);
+}
+const lanes = { slow: Promise.resolve(), main: Promise.resolve() };
+/** Run `work` after the lane's previous drill has finished (whatever its outcome). */
+function inLane<T>(lane: keyof typeof lanes, work: () => Promise<T>): Promise<T> {
+  const run = lanes[lane].then(work);
+  lanes[lane] = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+// Each test's time includes its wait for the lane; the harness's own per-phase timeouts
+// end a hung drill long before this.
+const laneTestTimeoutMs = 150 * 60_000;
+
+describe("scenarios", () => {
   // Production-named resources outside every drill; the drills' prunes must not touch them.
   const docker = dockerClient();
   let canaries: Canaries | undefined;
@@ -25,14 +49,21 @@ describe.sequential("scenarios", () => {
     if (canaries) await removeCanaries(docker, canaries);
   });
 
-  for (const drill of drills) {
-    it(`${drill.id}: ${drill.title ?? ""}`, async (ctx) => {
-      // Live progress in CI logs too: a drill that hangs shows where. The same lines are
-      // kept to prove no secret reaches the terminal.
+  // Slow-lane drills first, so that both lanes start at once (vitest starts at most five
+  // concurrent tests; a test waiting for its lane holds one of those places).
+  const laneOf = (drill: Drill) => (waitsSeconds(drill) >= slowLaneSeconds ? "slow" : "main");
+  const ordered = [...drills].sort((a, b) => Number(laneOf(b) === "slow") - Number(laneOf(a) === "slow"));
+  for (const drill of ordered) {
+    const lane = laneOf(drill);
+    it.concurrent(`${drill.id}: ${drill.title ?? ""}`, (ctx) => inLane(lane, async () => {
+      const { expect } = ctx;
+      // Live progress in CI logs too: a drill that hangs shows where. Two drills run at
+      // once, so each line names its drill. The same lines are kept to prove no secret
+      // reaches the terminal.
       const terminal: string[] = [];
       const progress = (line: string) => {
         terminal.push(line);
-        if (process.env.DRILL_PROGRESS !== "0") process.stderr.write(line);
+        if (process.env.DRILL_PROGRESS !== "0") process.stderr.write(prefixLines(`[${drill.id}] `, line));
       };
       let secrets: readonly string[] = [];
       const { journal, reports } = await runDrillSession({ drill, progress, onSecrets: (v) => (secrets = v) });
@@ -54,7 +85,7 @@ describe.sequential("scenarios", () => {
       expect(unexpected, `report: ${dir}/report.md`).toEqual([]);
       expect(journal.status).toBe("passed");
       expect(journal.teardown?.leftBehind).toBe(0);
-    });
+    }), laneTestTimeoutMs);
   }
 
   it("left every production-named canary outside the drills untouched (container, volumes, network, images)", async () => {
@@ -65,3 +96,7 @@ describe.sequential("scenarios", () => {
     expect(touched, `DRILLS TOUCHED RESOURCES OUTSIDE THEIR STACK: ${touched.join(", ")}`).toEqual([]);
   });
 });
+
+function prefixLines(prefix: string, text: string): string {
+  return text.replace(/^(?=.)/gm, prefix);
+}

@@ -25,6 +25,7 @@ export async function stackUp(ctx: DrillContext): Promise<boolean> {
     ctx.deps.onSecrets?.(stack.secrets.redactions.map((x) => x.value));
     const r = stack.report;
     journal.bringUpSeconds = (ctx.clock.now().getTime() - t0) / 1000;
+    if (r.slowestService) journal.slowestServiceStart = r.slowestService;
     journal.implementations = r.services;
     journal.leftOut = r.leftOut;
     journal.engine = { serverVersion: r.engine.serverVersion, apiVersion: r.engine.apiVersion, compose: `${r.engine.compose.flavour} ${r.engine.compose.version}` };
