@@ -14,15 +14,20 @@ type Strategy = (ctx: LiveContext, injectedAt: string, rec: PhaseRecord) => Prom
 const since = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
 const detectMs = (ctx: LiveContext, fallback: number) => seconds(ctx.drill.timeouts?.detect, fallback) * 1000;
 
+/** How a watch's detection ends: its findings recorded, its detail the phase's, its status the phase's. */
+function concluded(ctx: LiveContext, rec: PhaseRecord, d: { findings: string[]; detail: string; status: PhaseStatus }): PhaseStatus {
+  for (const f of d.findings) ctx.record.finding("detect", f);
+  rec.detail = d.detail;
+  return d.status;
+}
+
 /** A section without Detection: its symptoms, watched from outside the stack. */
 const bySymptoms: Strategy = async (ctx, injectedAt, rec) => {
   const watch = ctx.state.watch;
   if (!watch) return undefined;
   const d = await detectBySymptoms(watch, ctx, injectedAt, detectMs(ctx, 60));
   ctx.record.journal.detection.symptomWatch = d.sightings;
-  for (const f of d.findings) ctx.record.finding("detect", f);
-  rec.detail = d.detail;
-  return d.status;
+  return concluded(ctx, rec, d);
 };
 
 /** A prose Detection, each line checked as a person would. */
@@ -33,13 +38,11 @@ const byProse: Strategy = async (ctx, injectedAt, rec) => {
   const d = await prose.detect(injectedAt, detectMs(ctx, 60));
   detection.prose = d.sightings;
   detection.query = d.sightings.map((x) => `${x.says} (${x.how})`).join("\n");
-  for (const f of d.findings) ctx.record.finding("detect", f);
   if (d.firstAt) {
     detection.firedAt = d.firstAt;
     detection.secondsToDetect = since(injectedAt, d.firstAt);
   }
-  rec.detail = d.detail;
-  return d.status;
+  return concluded(ctx, rec, d);
 };
 
 /** Prometheus's targets page, read through Caddy as the runbook says. */
@@ -65,11 +68,9 @@ const byLogs: Strategy = async (ctx, injectedAt, rec) => {
   const detection = ctx.record.journal.detection;
   const d = await logs.detect(injectedAt, detectMs(ctx, 60));
   detection.query = `${ctx.section?.detection.find((b) => b.language === "bash")?.expr.trim() ?? ""}; ${logs.record.selector} since the fault`;
-  for (const f of d.findings) ctx.record.finding("detect", f);
   detection.firedAt = d.firedAt;
   if (d.firedAt) detection.secondsToDetect = since(injectedAt, d.firedAt);
-  rec.detail = d.detail;
-  return d.status;
+  return concluded(ctx, rec, d);
 };
 
 /** The section's PromQL, loaded as an alert rule: it must fire within the window the rule allows. */
