@@ -50,7 +50,10 @@ export class SymptomWatch {
           const check = this.checks.find((c) => c.name === s.check);
           if (!check) return;
           const r = await probeOnce(check, this.ctx).catch((err: unknown) => ({ ok: false, detail: err instanceof Error ? err.message : String(err) }));
-          s.detail = r.detail;
+          // A probe that waits for a timeout shows the symptom only at its end: say how long
+          // it took, so "seen 0.0 s after the fault" is not read as "known at once".
+          const took = (Date.now() - round) / 1000;
+          s.detail = r.ok && took >= 1 ? `${r.detail}; the probe took ${took.toFixed(1)} s to show it` : r.detail;
           if (r.ok) {
             // The probe's start: the symptom held at the latest then.
             s.appearedAt = new Date(round).toISOString();

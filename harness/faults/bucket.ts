@@ -1,6 +1,6 @@
 // Delete the app's bucket with every object in it, through the S3 API.
 import * as Minio from "minio";
-import { param, type Fault } from "./fault.js";
+import { param, type Fault, type FaultModule } from "./fault.js";
 
 export const bucketDelete: Fault = async ({ stack }, params) => {
   const bucket = param<string>(params, "bucket", "string", "pretamane-data");
@@ -22,4 +22,11 @@ export const bucketDelete: Fault = async ({ stack }, params) => {
       if (!(await client.bucketExists(bucket).catch(() => true))) await client.makeBucket(bucket).catch(() => {});
     },
   };
+};
+
+/** `kind: bucket-delete` in a scenario. */
+export const bucketDeleteFault: FaultModule = {
+  kind: "bucket-delete",
+  parameters: { bucket: { type: "string", about: "the bucket deleted (default pretamane-data)" } },
+  apply: bucketDelete,
 };

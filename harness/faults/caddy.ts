@@ -2,7 +2,7 @@
 // Caddyfile (in place, so the bind mount sees it) and reload Caddy.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { param, type Fault } from "./fault.js";
+import { param, type Fault, type FaultModule } from "./fault.js";
 import { runChecked } from "../util/run.js";
 
 export const caddyRoute: Fault = async ({ stack }, params) => {
@@ -22,4 +22,14 @@ export const caddyRoute: Fault = async ({ stack }, params) => {
       await reload().catch(() => {});
     },
   };
+};
+
+/** `kind: caddy-route` in a scenario. */
+export const caddyRouteFault: FaultModule = {
+  kind: "caddy-route",
+  parameters: {
+    find: { type: "string", required: true, about: "text in the Caddyfile" },
+    replace: { type: "string", required: true, about: "what it becomes" },
+  },
+  apply: caddyRoute,
 };

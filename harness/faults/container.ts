@@ -1,7 +1,7 @@
 // Container faults: stop, kill (SIGKILL), pause, and OOM (a memory limit plus an
 // allocation inside the container, so the kernel's OOM killer does the killing); and
 // PostgreSQL's data volume changed while the server is stopped (corrupted, chowned).
-import { param, type Fault, type FaultContext } from "./fault.js";
+import { param, type Fault, type FaultContext, type FaultModule, targetParameter } from "./fault.js";
 import { pollUntil } from "../util/poll.js";
 import { run, runChecked } from "../util/run.js";
 import { baseImage } from "../stack/base-image.js";
@@ -92,4 +92,51 @@ export const postgresCorrupt: Fault = async ({ stack }, params) => {
   const file = param<string>(params, "file", "string", "global/pg_control");
   await onStoppedDataVolume(stack, ["rm", "-f", `/data/${file}`]);
   return { detail: `removed ${file} from the PostgreSQL data directory and started the server again`, revert: async () => {} };
+};
+
+
+/** `kind: container-stop` in a scenario. */
+export const containerStopFault: FaultModule = {
+  kind: "container-stop",
+  parameters: { target: targetParameter },
+  serviceParameters: ["target"],
+  apply: containerStop,
+};
+
+/** `kind: container-kill` in a scenario. */
+export const containerKillFault: FaultModule = {
+  kind: "container-kill",
+  parameters: { target: targetParameter },
+  serviceParameters: ["target"],
+  apply: containerKill,
+};
+
+/** `kind: container-pause` in a scenario. */
+export const containerPauseFault: FaultModule = {
+  kind: "container-pause",
+  parameters: { target: targetParameter },
+  serviceParameters: ["target"],
+  apply: containerPause,
+};
+
+/** `kind: container-oom` in a scenario. */
+export const containerOomFault: FaultModule = {
+  kind: "container-oom",
+  parameters: { target: targetParameter, memoryMb: { type: "integer", about: "the memory limit set before the allocation (default 64)" } },
+  serviceParameters: ["target"],
+  apply: containerOom,
+};
+
+/** `kind: postgres-corrupt` in a scenario. */
+export const postgresCorruptFault: FaultModule = {
+  kind: "postgres-corrupt",
+  parameters: { file: { type: "string", about: "the file removed from the data directory (default global/pg_control)" } },
+  apply: postgresCorrupt,
+};
+
+/** `kind: postgres-chown` in a scenario. */
+export const postgresChownFault: FaultModule = {
+  kind: "postgres-chown",
+  parameters: { owner: { type: "string", about: "uid:gid given to the data directory (default 70:70)" } },
+  apply: postgresChown,
 };

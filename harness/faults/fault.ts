@@ -24,3 +24,30 @@ export function param<T>(params: Record<string, unknown>, name: string, kind: "s
   if (typeof v !== kind) throw new Error(`fault parameter "${name}" must be a ${kind}, got ${JSON.stringify(v)}`);
   return v as T;
 }
+
+/** What a fault's parameter holds, for the check at load. */
+export type ParameterType = "string" | "number" | "integer" | "string-list" | "map" | "fault-list";
+
+export interface ParameterSpec {
+  type: ParameterType;
+  required?: boolean;
+  /** What it means, for the error message and the README. */
+  about: string;
+}
+
+export type ParameterList = Record<string, ParameterSpec>;
+
+/** The usual `target`: the compose service a fault acts on. */
+export const targetParameter: ParameterSpec = { type: "string", required: true, about: "the compose service" };
+
+/**
+ * A fault module describes itself: the `kind` a scenario names, the parameters it may
+ * write (checked at load, file:line, before any container starts), which of them name a
+ * compose service, and apply (which returns the revert). The library is built from these.
+ */
+export interface FaultModule {
+  kind: string;
+  parameters: ParameterList;
+  serviceParameters?: readonly string[];
+  apply: Fault;
+}

@@ -1,49 +1,67 @@
-// The fault library, by the `kind` a scenario names.
-import type { Fault } from "./fault.js";
-import { containerKill, containerOom, containerPause, containerStop, postgresChown, postgresCorrupt } from "./container.js";
-import { volumeFill } from "./volume.js";
-import { caddyRoute } from "./caddy.js";
-import { searchWipe } from "./search.js";
-import { bucketDelete } from "./bucket.js";
-import { toxic } from "./toxic.js";
-import { scrapeBreak } from "./scrape.js";
-import { sesDeny } from "./ses.js";
-import { stackKill } from "./stack-kill.js";
-import { prometheusConfig } from "./prometheus-config.js";
-import { portBlock } from "./port-block.js";
-import { memoryLeak } from "./memory-leak.js";
-import { slowQuery } from "./slow-query.js";
-import { sshKeyMode } from "./ssh-key.js";
+// The fault library: every fault module describes itself (kind, parameters, apply);
+// the library is built from that list, so a new fault is one module plus one line here.
+import type { Fault, FaultModule } from "./fault.js";
+import { containerStopFault, containerKillFault, containerPauseFault, containerOomFault, postgresCorruptFault, postgresChownFault } from "./container.js";
+import { volumeFillFault } from "./volume.js";
+import { bucketDeleteFault } from "./bucket.js";
+import { caddyRouteFault } from "./caddy.js";
+import { toxicFault } from "./toxic.js";
+import { searchWipeFault } from "./search.js";
+import { scrapeBreakFault } from "./scrape.js";
+import { sesDenyFault } from "./ses.js";
+import { stackKillFault } from "./stack-kill.js";
+import { prometheusConfigFault } from "./prometheus-config.js";
+import { portBlockFault } from "./port-block.js";
+import { memoryLeakFault } from "./memory-leak.js";
+import { poolExhaustFault } from "./pool-exhaust.js";
+import { sshKeyModeFault } from "./ssh-key.js";
+import { promtailConfigFault } from "./promtail-config.js";
+import { serviceEnvFault } from "./service-env.js";
+import { slowQueryFault } from "./slow-query.js";
 import { combined } from "./combined.js";
-import { poolExhaust } from "./pool-exhaust.js";
-import { promtailConfig } from "./promtail-config.js";
-import { serviceEnv } from "./service-env.js";
 
-export const faults: Record<string, Fault> = {
-  "container-stop": containerStop,
-  "container-kill": containerKill,
-  "container-pause": containerPause,
-  "container-oom": containerOom,
-  "postgres-corrupt": postgresCorrupt,
-  "postgres-chown": postgresChown,
-  "volume-fill": volumeFill,
-  "caddy-route": caddyRoute,
-  "search-wipe": searchWipe,
-  "bucket-delete": bucketDelete,
-  toxic,
-  "scrape-break": scrapeBreak,
-  "ses-deny": sesDeny,
-  "stack-kill": stackKill,
-  "prometheus-config": prometheusConfig,
-  "port-block": portBlock,
-  "memory-leak": memoryLeak,
-  "slow-query": slowQuery,
-  "ssh-key-mode": sshKeyMode,
-  "pool-exhaust": poolExhaust,
-  "promtail-config": promtailConfig,
-  "service-env": serviceEnv,
-};
-// Applies several of the above in order (reverted in reverse).
-faults.combined = combined(faults);
+const modules: readonly FaultModule[] = [
+  containerStopFault,
+  containerKillFault,
+  containerPauseFault,
+  containerOomFault,
+  postgresCorruptFault,
+  postgresChownFault,
+  volumeFillFault,
+  bucketDeleteFault,
+  caddyRouteFault,
+  toxicFault,
+  searchWipeFault,
+  scrapeBreakFault,
+  sesDenyFault,
+  stackKillFault,
+  prometheusConfigFault,
+  portBlockFault,
+  memoryLeakFault,
+  poolExhaustFault,
+  sshKeyModeFault,
+  promtailConfigFault,
+  serviceEnvFault,
+  slowQueryFault,
+];
 
-export type { AppliedFault, Fault, FaultContext } from "./fault.js";
+/** By kind. `combined` applies several of the others in order (reverted in reverse). */
+export const faultModules: Readonly<Record<string, FaultModule>> = (() => {
+  const byKind: Record<string, FaultModule> = {};
+  for (const m of modules) {
+    if (byKind[m.kind]) throw new Error(`two fault modules declare kind "${m.kind}"`);
+    byKind[m.kind] = m;
+  }
+  const library = Object.fromEntries(modules.map((m) => [m.kind, m.apply]));
+  byKind.combined = {
+    kind: "combined",
+    parameters: { of: { type: "fault-list", required: true, about: "the faults applied together, in order" } },
+    apply: combined(library),
+  };
+  return byKind;
+})();
+
+/** Each kind's apply, as the drill runner calls it. */
+export const faults: Readonly<Record<string, Fault>> = Object.fromEntries(Object.values(faultModules).map((m) => [m.kind, m.apply]));
+
+export type { AppliedFault, Fault, FaultContext, FaultModule } from "./fault.js";

@@ -6,7 +6,7 @@
 // exit code, the restart policy's start), the container's OOMKilled state right after the
 // die, and the kernel's log line where this machine lets the harness read it.
 import type Docker from "dockerode";
-import type { AppliedFault, Fault } from "./fault.js";
+import type { AppliedFault, Fault, FaultModule } from "./fault.js";
 import { run } from "../util/run.js";
 
 export interface MemoryLeakParams {
@@ -168,4 +168,19 @@ function dockerLeakTarget(docker: Docker, containerName: string, url: string): L
 export const memoryLeak: Fault = async ({ stack, log }, params) => {
   const p = memoryLeakParams(params);
   return startLeak(dockerLeakTarget(stack.docker, stack.containerName(p.target), stack.url(p.target, p.port, p.path)), p, log);
+};
+
+/** `kind: memory-leak` in a scenario. */
+export const memoryLeakFault: FaultModule = {
+  kind: "memory-leak",
+  parameters: {
+    target: { type: "string", about: "the service that leaks (default fastapi-app)" },
+    port: { type: "integer", about: "its HTTP port (default 8000)" },
+    path: { type: "string", about: "the leak endpoint (default /drill/leak)" },
+    mbPerRequest: { type: "integer", about: "MiB kept per call (default 1)" },
+    intervalMs: { type: "integer", about: "between calls (default 2000)" },
+    maxSeconds: { type: "integer", about: "stop leaking after (default 600)" },
+  },
+  serviceParameters: ["target"],
+  apply: memoryLeak,
 };

@@ -8,7 +8,7 @@
 // connections, the pool is at 10/10 and further requests wait for a connection, then fail.
 import pg from "pg";
 import { databaseConfig } from "../stack/database.js";
-import { param, type Fault } from "./fault.js";
+import { param, type Fault, type FaultModule } from "./fault.js";
 
 export interface PoolExhaustSpec {
   table: string;
@@ -127,4 +127,19 @@ export const poolExhaust: Fault = async ({ stack, log }, params) => {
     observations: () => [`answers the ${spec.users} users got while the fault was on: ${[...users.statuses].map(([k, v]) => `${k} x${v}`).join(", ") || "none yet"}`],
     revert: stop,
   };
+};
+
+/** `kind: pool-exhaust` in a scenario. */
+export const poolExhaustFault: FaultModule = {
+  kind: "pool-exhaust",
+  parameters: {
+    table: { type: "string", about: "the table the slow statement reads (default documents)" },
+    column: { type: "string", about: "its unindexed column (default archived_at)" },
+    applicationName: { type: "string", about: "the session's application_name (default psql)" },
+    users: { type: "integer", about: "concurrent users (default 12)" },
+    path: { type: "string", about: "the API path they call (default /api/documents)" },
+    userTimeoutMs: { type: "integer", about: "each user's timeout (default 30000)" },
+    saturateSeconds: { type: "integer", about: "how long the pool is held (default 90)" },
+  },
+  apply: poolExhaust,
 };

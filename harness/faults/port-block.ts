@@ -6,7 +6,7 @@
 // host's firewall changes, and it goes with the container.
 import { fileURLToPath } from "node:url";
 import { dirname, join, relative } from "node:path";
-import type { AppliedFault, Fault } from "./fault.js";
+import { type AppliedFault, type Fault, type FaultModule, type ParameterSpec, targetParameter } from "./fault.js";
 import { ImageBuilder } from "../stack/images.js";
 import { labelProject } from "../stack/labels.js";
 import { stackDir } from "../util/paths.js";
@@ -58,4 +58,13 @@ export const portBlock: Fault = async ({ stack, log }, params) => {
       ])
     ).stdout;
   return blockPort(stack.containerName(p.target), p, iptables);
+};
+
+
+/** `kind: port-block` in a scenario. */
+export const portBlockFault: FaultModule = {
+  kind: "port-block",
+  parameters: { target: targetParameter, port: { type: "integer", required: true, about: "the container port dropped" } },
+  serviceParameters: ["target"],
+  apply: portBlock,
 };

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { AppliedFault, Fault } from "./fault.js";
+import type { AppliedFault, Fault, FaultModule } from "./fault.js";
 
 export interface PrometheusConfigParams {
   find: string;
@@ -72,4 +72,14 @@ export const prometheusConfig: Fault = async ({ stack }, params) => {
     },
     prometheusConfigParams(params),
   );
+};
+
+/** `kind: prometheus-config` in a scenario. */
+export const prometheusConfigFault: FaultModule = {
+  kind: "prometheus-config",
+  parameters: {
+    find: { type: "string", required: true, about: "text in prometheus.yml" },
+    replace: { type: "string", required: true, about: "what it becomes" },
+  },
+  apply: prometheusConfig,
 };

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { param, type Fault } from "./fault.js";
+import { param, type Fault, type FaultModule } from "./fault.js";
 
 export const promtailConfig: Fault = async ({ stack }, params) => {
   const find = param<string>(params, "find", "string");
@@ -25,4 +25,14 @@ export const promtailConfig: Fault = async ({ stack }, params) => {
       await promtail.restart({ t: 2 }).catch(() => {});
     },
   };
+};
+
+/** `kind: promtail-config` in a scenario. */
+export const promtailConfigFault: FaultModule = {
+  kind: "promtail-config",
+  parameters: {
+    find: { type: "string", required: true, about: "text in Promtail's config" },
+    replace: { type: "string", required: true, about: "what it becomes" },
+  },
+  apply: promtailConfig,
 };

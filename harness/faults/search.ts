@@ -3,7 +3,7 @@
 // itself deleted (`what: index`). PostgreSQL keeps every row; the runbook's reindex is
 // the recovery, so nothing is reverted.
 import { pollUntil } from "../util/poll.js";
-import { param, type Fault } from "./fault.js";
+import { param, type Fault, type FaultModule } from "./fault.js";
 
 export type SearchWipeTarget = "documents" | "index";
 export const searchWipeTargets: readonly SearchWipeTarget[] = ["documents", "index"];
@@ -48,4 +48,14 @@ export const searchWipe: Fault = async ({ stack }, params) => {
     : `deleted every document of index ${index} (task ${r.taskUid} ${r.task.status}, ${String(r.task.details?.deletedDocuments ?? "?")} deleted; ${r.documentsAfter ?? "?"} left)`;
   // Nothing to revert: the runbook's reindex is the recovery.
   return { detail: `${done}; PostgreSQL keeps every row`, revert: async () => {} };
+};
+
+/** `kind: search-wipe` in a scenario. */
+export const searchWipeFault: FaultModule = {
+  kind: "search-wipe",
+  parameters: {
+    index: { type: "string", about: "the Meilisearch index (default documents)" },
+    what: { type: "string", about: "documents or index (default documents)" },
+  },
+  apply: searchWipe,
 };

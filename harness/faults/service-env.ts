@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument, Scalar } from "yaml";
-import { param, type Fault } from "./fault.js";
+import { param, type Fault, type FaultModule } from "./fault.js";
 import { pollUntil } from "../util/poll.js";
 import { runChecked } from "../util/run.js";
 
@@ -40,4 +40,16 @@ export const serviceEnv: Fault = async ({ stack }, params) => {
       await deploy().catch(() => {});
     },
   };
+};
+
+/** `kind: service-env` in a scenario. */
+export const serviceEnvFault: FaultModule = {
+  kind: "service-env",
+  parameters: {
+    service: { type: "string", required: true, about: "the compose service" },
+    name: { type: "string", required: true, about: "the environment variable" },
+    value: { type: "string", required: true, about: "its new value" },
+  },
+  serviceParameters: ["service"],
+  apply: serviceEnv,
 };

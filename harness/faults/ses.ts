@@ -1,6 +1,6 @@
 // Deny the app's SES access (AccessDenied on every send), as a revoked IAM policy
 // would. Uses the SES stand-in's deny switch; LocalStack has no such switch.
-import { param, type Fault } from "./fault.js";
+import { param, type Fault, type FaultModule } from "./fault.js";
 import { runChecked } from "../util/run.js";
 
 export const sesDeny: Fault = async ({ stack }, params) => {
@@ -15,4 +15,11 @@ export const sesDeny: Fault = async ({ stack }, params) => {
     detail: `SES answers ${code} to every send (stand-in deny switch)`,
     revert: async () => void (await curl("-X", "DELETE", "http://127.0.0.1:4566/_standin/deny").catch(() => undefined)),
   };
+};
+
+/** `kind: ses-deny` in a scenario. */
+export const sesDenyFault: FaultModule = {
+  kind: "ses-deny",
+  parameters: { code: { type: "string", about: "the error SES answers (default AccessDenied)" } },
+  apply: sesDeny,
 };

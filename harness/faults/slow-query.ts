@@ -5,7 +5,7 @@
 // lists it as active, and pg_terminate_backend ends it.
 import pg from "pg";
 import { databaseConfig } from "../stack/database.js";
-import { param, type Fault } from "./fault.js";
+import { param, type Fault, type FaultModule } from "./fault.js";
 
 export interface SlowQuerySpec {
   table: string;
@@ -60,4 +60,15 @@ export const slowQuery: Fault = async ({ stack, log }, params) => {
       await running;
     },
   };
+};
+
+/** `kind: slow-query` in a scenario. */
+export const slowQueryFault: FaultModule = {
+  kind: "slow-query",
+  parameters: {
+    table: { type: "string", about: "the table locked (default documents)" },
+    seconds: { type: "integer", about: "how long the query runs (default 600)" },
+    applicationName: { type: "string", about: "the session's application_name (default nightly-report)" },
+  },
+  apply: slowQuery,
 };

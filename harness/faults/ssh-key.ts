@@ -4,7 +4,7 @@
 // PRIVATE KEY FILE! ... This private key will be ignored.") and the server, offered no
 // key, answers "Permission denied (publickey)". The file is the operator shell's own
 // copy (harness/ops/ec2-access.ts), so the fault changes the operator's machine only.
-import type { Fault } from "./fault.js";
+import type { Fault, FaultModule } from "./fault.js";
 import { operatorShellName } from "../ops/operator-shell.js";
 import { operatorKeyPath } from "../stack/ec2-host.js";
 import { runChecked } from "../util/run.js";
@@ -39,4 +39,11 @@ export const sshKeyMode: Fault = async ({ stack }, params) => {
     // 0400 is what AWS asks for; put it back whatever it was.
     revert: async () => void (await runChecked("docker", ["exec", shell, "chmod", "400", key]).catch(() => undefined)),
   };
+};
+
+/** `kind: ssh-key-mode` in a scenario. */
+export const sshKeyModeFault: FaultModule = {
+  kind: "ssh-key-mode",
+  parameters: { mode: { type: "string", about: "the key file's mode, in octal (default 644)" } },
+  apply: sshKeyMode,
 };

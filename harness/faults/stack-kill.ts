@@ -5,7 +5,7 @@
 // does until the daemon is restarted. The operator shell is not part of the stack.
 import type Docker from "dockerode";
 import { labelProject, labelService } from "../stack/labels.js";
-import type { AppliedFault, Fault } from "./fault.js";
+import type { AppliedFault, Fault, FaultModule } from "./fault.js";
 
 
 export interface StackKillParams {
@@ -63,3 +63,11 @@ export async function killStack(docker: Pick<Docker, "listContainers" | "getCont
 }
 
 export const stackKill: Fault = async ({ stack }, params) => killStack(stack.docker, stack.project, stackKillParams(params));
+
+/** `kind: stack-kill` in a scenario. */
+export const stackKillFault: FaultModule = {
+  kind: "stack-kill",
+  parameters: { spare: { type: "string-list", about: "services left running" } },
+  serviceParameters: ["spare"],
+  apply: stackKill,
+};

@@ -1,7 +1,7 @@
 // Network faults on the app's path to a dependency, through the drill's Toxiproxy
 // (the kernel here has no netem): add a toxic, and remove it to revert.
 import { Toxiproxy, type ICreateToxicBody } from "toxiproxy-node-client";
-import { param, type Fault } from "./fault.js";
+import { param, type Fault, type FaultModule } from "./fault.js";
 
 /** Toxiproxy v2's TCP toxics and the integer attributes each takes. */
 export const toxicAttributes: Record<string, readonly string[]> = {
@@ -58,4 +58,18 @@ export const toxic: Fault = async ({ stack }, params) => {
     detail: `added a ${spec.type} toxic (${JSON.stringify(spec.attributes)}, ${spec.stream}, toxicity ${spec.toxicity}) to the app's path to ${spec.proxy} (Toxiproxy proxy ${proxy.listen} -> ${proxy.upstream})`,
     revert: async () => void (await added.remove().catch(() => {})),
   };
+};
+
+/** `kind: toxic` in a scenario. */
+export const toxicFault: FaultModule = {
+  kind: "toxic",
+  parameters: {
+    proxy: { type: "string", required: true, about: "the Toxiproxy proxy (a dependency of the app)" },
+    type: { type: "string", about: "the toxic's type (default latency)" },
+    stream: { type: "string", about: "upstream or downstream (default downstream)" },
+    toxicity: { type: "number", about: "the share of connections affected, 0 to 1 (default 1)" },
+    attributes: { type: "map", about: "the toxic's attributes" },
+  },
+  serviceParameters: ["proxy"],
+  apply: toxic,
 };

@@ -2,7 +2,7 @@
 // ENOSPC, with files that look like what fills disks in production: old rotated logs,
 // or (writer: runaway) a log written now by a process that keeps writing, the common
 // case of debug logging left on or an error loop.
-import { param, type Fault } from "./fault.js";
+import { param, type Fault, type FaultModule } from "./fault.js";
 import { runChecked } from "../util/run.js";
 import { baseImage } from "../stack/base-image.js";
 import { labelProject } from "../stack/labels.js";
@@ -66,4 +66,20 @@ const runawayLogger: Fault = async ({ stack, log }, params) => {
       ]).catch(() => {});
     },
   };
+};
+
+/** `kind: volume-fill` in a scenario. */
+export const volumeFillFault: FaultModule = {
+  kind: "volume-fill",
+  parameters: {
+    volume: { type: "string", about: "the drill volume filled (default host-disk)" },
+    dir: { type: "string", about: "the folder the files go into (default archive)" },
+    ageDays: { type: "integer", about: "the files' age in days (default 60)" },
+    files: { type: "integer", about: "how many files (default 8)" },
+    writer: { type: "string", about: "runaway: the app itself writes until ENOSPC instead of old files" },
+    target: { type: "string", about: "the runaway writer's service (default fastapi-app)" },
+    file: { type: "string", about: "the file the runaway writer appends to" },
+  },
+  serviceParameters: ["target"],
+  apply: volumeFill,
 };
