@@ -1,7 +1,7 @@
 // Checks shared by symptoms and recovery: HTTP through the drill's published ports,
 // an alert's state, a SQL query, or a command in the operator shell. Each is polled
 // until it holds or its time runs out; the record says what was seen last.
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 import { pollUntil } from "../util/poll.js";
 import type { Check } from "../scenario/types.js";
 import { seconds } from "../scenario/types.js";
@@ -10,7 +10,7 @@ import type { OperatorShellLike } from "./shell.js";
 import { withDatabase } from "./seed.js";
 
 export interface CheckContext {
-  stack: StartedDrillStack;
+  stack: RunningStack;
   shell?: OperatorShellLike;
 }
 

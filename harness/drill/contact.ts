@@ -1,7 +1,7 @@
 // A user submits the contact form while the fault is on (section 12: SES failing). What
 // the app answered is evidence; the scenario's recovery checks then prove the message
 // was stored and its email reached SES (the stand-in's store) once SES worked again.
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 
 export interface ContactSpec {
   name: string;
@@ -26,7 +26,7 @@ export function validateContact(spec: ContactSpec): ContactSpec {
 }
 
 /** POST /api/contact through Caddy, as the site's form does. Never throws on an HTTP error. */
-export async function submitContact(stack: StartedDrillStack, spec: ContactSpec): Promise<ContactSubmission> {
+export async function submitContact(stack: RunningStack, spec: ContactSpec): Promise<ContactSubmission> {
   const body = validateContact(spec);
   const t0 = Date.now();
   const res = await fetch(stack.url("caddy", 8080, "/api/contact"), {

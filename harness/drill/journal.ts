@@ -1,7 +1,7 @@
 // The evidence interface: journal.json, one per drill run. Every report is rendered
 // from it alone. Fields may grow; the ones here are the contract.
 import type { ShellDetectionProbe } from "../detect/shell-detection.js";
-import type { LogDetectionRecord } from "./log-detection.js";
+import type { LogDetectionRecord } from "../detect/log-detection.js";
 import type { ContactSubmission } from "./contact.js";
 import type { LoadRecord } from "./load.js";
 import type { StepResources } from "../ops/resource-audit.js";

@@ -3,7 +3,7 @@
 // its answer (or its timeout), pause, and repeat, so the rate can never run away however
 // slow the app gets. Every request is kept (time, latency, status) and summarised per
 // window: before the fault, during it, after recovery.
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 
 export interface LoadSpec {
   /** Path through Caddy, e.g. /api/documents. */
@@ -114,14 +114,14 @@ export class LoadGenerator {
   }
 }
 
-export function startLoad(stack: StartedDrillStack, spec: LoadSpec): LoadGenerator {
+export function startLoad(stack: RunningStack, spec: LoadSpec): LoadGenerator {
   const g = new LoadGenerator(stack.url("caddy", 8080, spec.path), spec);
   g.start();
   return g;
 }
 
 /** p50/p95/p99 (ms) of the app's histogram for `route` over the last `seconds`, now. */
-export async function prometheusPercentiles(stack: StartedDrillStack, route: string, seconds: number): Promise<LatencySummary["prometheus"]> {
+export async function prometheusPercentiles(stack: RunningStack, route: string, seconds: number): Promise<LatencySummary["prometheus"]> {
   const range = Math.max(15, Math.round(seconds));
   const expr = (q: number) => `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{route="${route}"}[${range}s])))`;
   const one = async (q: number) => {
@@ -160,7 +160,7 @@ export class DrillLoad {
   readonly record: LoadRecord;
 
   constructor(
-    private readonly stack: StartedDrillStack,
+    private readonly stack: RunningStack,
     private readonly spec: DrillLoadSpec,
     private readonly scrapeSeconds: number,
   ) {

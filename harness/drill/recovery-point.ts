@@ -1,7 +1,7 @@
 // The recovery point a restore actually achieved: which backup existed at the fault,
 // how many rows were written after it, and how many rows that existed before the
 // fault are gone after recovery.
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 import { pollUntil } from "../util/poll.js";
 import { runChecked } from "../util/run.js";
 import { withDatabase } from "./seed.js";
@@ -12,13 +12,13 @@ export interface RecoverySnapshot {
   rowsWrittenSinceBackup: number;
 }
 
-async function lastBackupAt(stack: StartedDrillStack): Promise<string | undefined> {
+async function lastBackupAt(stack: RunningStack): Promise<string | undefined> {
   const r = await runChecked("docker", ["exec", stack.containerName("postgres-backup"), "cat", "/backup/last-backup-at"]).catch(() => undefined);
   return r?.stdout.trim() || undefined;
 }
 
 /** Before the fault: wait for a backup taken after `after` (the seed), then count rows. */
-export async function takeRecoverySnapshot(stack: StartedDrillStack, after: string | undefined): Promise<RecoverySnapshot> {
+export async function takeRecoverySnapshot(stack: RunningStack, after: string | undefined): Promise<RecoverySnapshot> {
   const since = Date.parse(after ?? new Date(0).toISOString());
   const backupAt = await pollUntil("a backup newer than the seed data", 60_000, 1000, async () => {
     const at = await lastBackupAt(stack);
@@ -36,7 +36,7 @@ export async function takeRecoverySnapshot(stack: StartedDrillStack, after: stri
 }
 
 /** After recovery: rows that existed before the fault and are gone now. */
-export async function measureRecoveryPoint(stack: StartedDrillStack, snap: RecoverySnapshot) {
+export async function measureRecoveryPoint(stack: RunningStack, snap: RecoverySnapshot) {
   const present = await withDatabase(stack, async (c) => {
     const r = await c.query<{ id: string }>("SELECT id::text AS id FROM documents WHERE id::text = ANY($1)", [snap.ids]);
     return r.rows.length;

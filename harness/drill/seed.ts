@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { databaseConfig } from "../stack/database.js";
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 import type { IntegrityCheck } from "../scenario/types.js";
 
 export interface SeedDocument {
@@ -20,7 +20,7 @@ export interface Seed {
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-export async function seedDocuments(stack: StartedDrillStack, count: number): Promise<Seed> {
+export async function seedDocuments(stack: RunningStack, count: number): Promise<Seed> {
   const documents: SeedDocument[] = [];
   for (let i = 0; i < count; i++) {
     const filename = `drill-seed-${i}.txt`;
@@ -38,7 +38,7 @@ export async function seedDocuments(stack: StartedDrillStack, count: number): Pr
   return { documents, writtenAt: new Date().toISOString() };
 }
 
-export async function withDatabase<T>(stack: StartedDrillStack, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(stack: RunningStack, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client(databaseConfig(stack));
   await client.connect();
   try {
@@ -48,7 +48,7 @@ export async function withDatabase<T>(stack: StartedDrillStack, fn: (c: pg.Clien
   }
 }
 
-export async function checkIntegrity(stack: StartedDrillStack, seed: Seed, which: IntegrityCheck): Promise<{ passed: boolean; detail: string }> {
+export async function checkIntegrity(stack: RunningStack, seed: Seed, which: IntegrityCheck): Promise<{ passed: boolean; detail: string }> {
   const ids = seed.documents.map((d) => d.id);
   try {
     if (which === "documents-rows") {
@@ -103,7 +103,7 @@ export async function checkIntegrity(stack: StartedDrillStack, seed: Seed, which
  * The index lists exactly the seeded documents (no more, no fewer), and a user's search
  * through the app finds a known one by a term only it has (its sha256).
  */
-async function searchIndexListsSeed(stack: StartedDrillStack, seed: Seed): Promise<{ passed: boolean; detail: string }> {
+async function searchIndexListsSeed(stack: RunningStack, seed: Seed): Promise<{ passed: boolean; detail: string }> {
   const res = await fetch(stack.url("meilisearch", 7700, "/indexes/documents/documents?limit=1000&fields=id"), {
     headers: { authorization: `Bearer ${stack.secrets.env.MEILI_MASTER_KEY}` },
     signal: AbortSignal.timeout(10_000),

@@ -3,7 +3,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 import type { Check } from "../scenario/types.js";
 import { SymptomWatch } from "./symptom-watch.js";
 
@@ -24,7 +24,7 @@ describe("symptom watch", () => {
     const site = await serve(200);
     const grafana = await serve(502);
     const ports: Record<string, number> = { site: (site.address() as AddressInfo).port, grafana: (grafana.address() as AddressInfo).port };
-    const stack = { url: (service: string, _port: number, path: string) => `http://127.0.0.1:${ports[service]}${path}` } as unknown as StartedDrillStack;
+    const stack = { url: (service: string, _port: number, path: string) => `http://127.0.0.1:${ports[service]}${path}` } as unknown as RunningStack;
     const checks: Check[] = [
       { name: "site refused", http: { service: "site", port: 1, path: "/", down: "refused" } },
       { name: "grafana inaccessible", http: { service: "grafana", port: 1, path: "/", down: "unavailable" } },
@@ -52,7 +52,7 @@ describe("symptom watch", () => {
   it("reports a symptom that never appears", async () => {
     const site = await serve(200);
     const port = (site.address() as AddressInfo).port;
-    const stack = { url: (_s: string, _p: number, path: string) => `http://127.0.0.1:${port}${path}` } as unknown as StartedDrillStack;
+    const stack = { url: (_s: string, _p: number, path: string) => `http://127.0.0.1:${port}${path}` } as unknown as RunningStack;
     const watch = await SymptomWatch.baseline([{ name: "site refused", http: { service: "site", port: 1, path: "/", down: "refused" } }], { stack });
     const [s] = await watch.watch(new Date().toISOString(), 1200);
     expect(s?.appearedAt).toBeUndefined();

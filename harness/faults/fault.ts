@@ -1,10 +1,10 @@
 // One fault = apply + revert (the Pumba shape). apply() injects the failure and
 // returns how to undo it; the runner reverts after a failed drill so teardown is clean
 // and a kept stack is usable. Revert never restores data: data loss is evidence.
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 
 export interface FaultContext {
-  stack: StartedDrillStack;
+  stack: RunningStack;
   log: (message: string) => void;
 }
 

@@ -3,14 +3,14 @@
 // production keeps it (~/app/docker-compose/config/caddy), the backups at /backup, and the host's AWS CLI
 // credentials pointing at the drill's S3; with the EC2 host's stand-in, the operator's key in ~/.ssh.
 import { join } from "node:path";
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 import { hostDiskVolume } from "../stack/compose-file.js";
 import type { OperatorShellLike, ShellResult } from "../drill/shell.js";
 import { composeDirInShell, startOperatorShell } from "./operator-shell.js";
 import { silentLogger } from "../util/log.js";
 import { installOperatorKey } from "./ec2-access.js";
 
-export async function startShellForDrill(stack: StartedDrillStack): Promise<OperatorShellLike> {
+export async function startShellForDrill(stack: RunningStack): Promise<OperatorShellLike> {
   const env = stack.secrets.env;
   const shell = await startOperatorShell(stack, {
     log: silentLogger,

@@ -4,7 +4,7 @@
 // archive API, so the key is the shell's own file (a chmod in a step changes only it)
 // and never a bind mount a step could widen.
 import { readFileSync } from "node:fs";
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 import { containerAddress, ec2HostService, operatorKeyPath } from "../stack/ec2-host.js";
 import { tarArchive } from "./tar.js";
 
@@ -14,7 +14,7 @@ import { tarArchive } from "./tar.js";
  * so `ssh` neither prompts nor fails on an unknown host key. Nothing when the stack has
  * no EC2 host.
  */
-export async function installOperatorKey(stack: StartedDrillStack, shellContainer: string): Promise<void> {
+export async function installOperatorKey(stack: RunningStack, shellContainer: string): Promise<void> {
   const keys = stack.ec2Host?.keys;
   if (!keys) return;
   const address = await containerAddress(stack.docker, stack.containerName(ec2HostService));

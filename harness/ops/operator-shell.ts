@@ -17,7 +17,7 @@ import type Docker from "dockerode";
 import { containerPort, readComposeFile, type ComposeFile } from "../stack/compose-file.js";
 import { labelOwnerHost, labelOwnerPid, labelProject, labelRole } from "../stack/labels.js";
 import { engineEndpoint } from "../engine/docker-engine.js";
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 import { ImageBuilder, operatorShellImage } from "../stack/images.js";
 import { redact, type DrillSecrets } from "../stack/secrets.js";
 import { stderrLogger, type Logger } from "../util/log.js";
@@ -205,7 +205,7 @@ export class OperatorShell {
   private runs = 0;
 
   constructor(
-    private readonly stack: StartedDrillStack,
+    private readonly stack: RunningStack,
     readonly containerName: string,
     readonly guard: ScopeGuard,
     private readonly log: Logger,
@@ -317,7 +317,7 @@ function localEngineSocket(): string {
   return endpoint.slice("unix://".length);
 }
 
-export async function startOperatorShell(stack: StartedDrillStack, opts: OperatorShellOptions = {}): Promise<OperatorShell> {
+export async function startOperatorShell(stack: RunningStack, opts: OperatorShellOptions = {}): Promise<OperatorShell> {
   const log = opts.log ?? stderrLogger;
   const docker = stack.docker;
   // Built with the stack's images when bring-up was asked to (a drill); else here.

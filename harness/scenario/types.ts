@@ -2,7 +2,7 @@
 // these types mirror it for the engine).
 import type { StepAnnotation } from "../runbook/resolve/annotations.js";
 import type { ShellDetectionSpec } from "../detect/shell-detection.js";
-import type { LogDetectionSpec } from "../drill/log-detection.js";
+import type { LogDetectionSpec } from "../detect/log-detection.js";
 import type { ContactSpec } from "../drill/contact.js";
 import type { DrillLoadSpec } from "../drill/load.js";
 

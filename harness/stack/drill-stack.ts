@@ -505,6 +505,13 @@ export interface TeardownReport {
   leftBehind: ProjectResources[];
 }
 
+/**
+ * A started stack as the rest of the harness sees it: the public surface of
+ * StartedDrillStack as a structural type, so the drill pipeline, its faults and
+ * probes can be given a fake stack in unit tests (no Docker), as they are a fake shell.
+ */
+export type RunningStack = Pick<StartedDrillStack, keyof StartedDrillStack>;
+
 export class StartedDrillStack {
   report!: BringUpReport;
   /** The variables compose interpolated at bring-up (secrets, image refs): what an operator's .env holds. */

@@ -9,7 +9,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:cry
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import type { StartedDrillStack } from "./drill-stack.js";
+import type { RunningStack } from "./drill-stack.js";
 import { drillOnlyStandIns } from "./catalog.js";
 import type { ComposeService } from "./compose-file.js";
 import type { BuiltImage, ImageRequest } from "./images.js";
@@ -133,7 +133,7 @@ export async function containerAddress(docker: Docker, containerName: string): P
 }
 
 /** The drill values the runbook's placeholders bind to: EC2_IP is the host's address. */
-export async function ec2HostBindings(stack: StartedDrillStack): Promise<Record<string, string>> {
+export async function ec2HostBindings(stack: RunningStack): Promise<Record<string, string>> {
   if (!stack.ec2Host) return {};
   const ip = await containerAddress(stack.docker, stack.containerName(ec2HostService));
   if (!ip) throw new Error(`${stack.containerName(ec2HostService)} has no address on the drill network`);

@@ -7,12 +7,12 @@
 // after recovery the drill asks whether that line written during the fault reached Loki
 // (recovered by Promtail's retries or its positions file) or was lost.
 import { randomBytes } from "node:crypto";
-import type { StartedDrillStack } from "../stack/drill-stack.js";
+import type { RunningStack } from "../stack/drill-stack.js";
 import type { DetectionQuery } from "../runbook/types.js";
-import { detectionCommand } from "../detect/shell-detection.js";
+import { detectionCommand } from "./shell-detection.js";
 import { pollUntil } from "../util/poll.js";
 import { seconds, type Duration } from "../scenario/types.js";
-import type { OperatorShellLike } from "./shell.js";
+import type { OperatorShellLike } from "../drill/shell.js";
 
 export interface LogDetectionSpec {
   /** The LogQL stream selector the section queries (step 9.4): `{job="fastapi"}`. */
@@ -67,7 +67,7 @@ export class LogWatch {
   private readonly withinMs: number;
 
   private constructor(
-    private readonly stack: StartedDrillStack,
+    private readonly stack: RunningStack,
     private readonly shell: OperatorShellLike,
     private readonly command: string,
     private readonly spec: LogDetectionSpec,
@@ -78,7 +78,7 @@ export class LogWatch {
   }
 
   /** Before the fault: the Detection command says ready and a new line becomes queryable. */
-  static async baseline(stack: StartedDrillStack, shell: OperatorShellLike, blocks: readonly DetectionQuery[], spec: LogDetectionSpec): Promise<LogWatch> {
+  static async baseline(stack: RunningStack, shell: OperatorShellLike, blocks: readonly DetectionQuery[], spec: LogDetectionSpec): Promise<LogWatch> {
     const block = blocks.find((b) => b.language === "bash");
     if (!block) throw new Error("the section has no bash Detection block to run");
     const command = detectionCommand(block);

@@ -7,8 +7,8 @@
 // Nothing here is an alert: the absence of one is the scenario's `missingAlert` finding.
 import type { DetectionQuery } from "../runbook/types.js";
 import type { ProseDetection } from "../scenario/types.js";
-import type { StartedDrillStack } from "../stack/drill-stack.js";
-import type { ProseSighting } from "./journal.js";
+import type { RunningStack } from "../stack/drill-stack.js";
+import type { ProseSighting } from "../drill/journal.js";
 
 export const proseIntervalMs = 1000;
 
@@ -30,7 +30,7 @@ export function missingProse(items: readonly ProseDetection[], detection: readon
   return items.filter((i) => !lines.includes(i.says.trim().toLowerCase())).map((i) => i.says);
 }
 
-export function browserProbe(stack: Pick<StartedDrillStack, "url">, b: NonNullable<ProseDetection["browser"]>): ProseProbe {
+export function browserProbe(stack: Pick<RunningStack, "url">, b: NonNullable<ProseDetection["browser"]>): ProseProbe {
   return {
     how: `GET ${b.paths.join(", ")} through ${b.service}:${b.port} as a browser (following redirects); holds when one answers ${b.status.join(" or ")}`,
     async probe(_since, exclude) {
@@ -53,7 +53,7 @@ export function browserProbe(stack: Pick<StartedDrillStack, "url">, b: NonNullab
   };
 }
 
-export function logsProbe(stack: Pick<StartedDrillStack, "docker" | "containerName">, l: NonNullable<ProseDetection["logs"]>): ProseProbe {
+export function logsProbe(stack: Pick<RunningStack, "docker" | "containerName">, l: NonNullable<ProseDetection["logs"]>): ProseProbe {
   const re = new RegExp(l.matches);
   return {
     how: `docker logs ${l.container} since the fault; holds when a line matches /${l.matches}/`,

@@ -3,8 +3,8 @@
 // poll it after the fault and time when the job shows DOWN or UNKNOWN. Also answers the
 // section's symptom "Alerts not firing" from the live rules: which alert rule, if any,
 // would fire on this job being down, and which rules read the job's metrics.
-import type { StartedDrillStack } from "../stack/drill-stack.js";
-import { describeJob, readTargetsPage, type Fetcher, type TargetsPageReading } from "../detect/targets-page.js";
+import type { RunningStack } from "../stack/drill-stack.js";
+import { describeJob, readTargetsPage, type Fetcher, type TargetsPageReading } from "./targets-page.js";
 import { pollUntil } from "../util/poll.js";
 
 export interface TargetsPageOptions {
@@ -27,7 +27,7 @@ export interface TargetsPageDetection {
   findings: FoundIssue[];
 }
 
-function caddyFetcher(stack: StartedDrillStack): Fetcher {
+function caddyFetcher(stack: RunningStack): Fetcher {
   const { user, password } = stack.secrets.prometheusBasicAuth;
   const auth = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
   return async (path) => {
@@ -38,14 +38,14 @@ function caddyFetcher(stack: StartedDrillStack): Fetcher {
 
 export class TargetsPageWatch {
   private constructor(
-    private readonly stack: StartedDrillStack,
+    private readonly stack: RunningStack,
     private readonly opts: TargetsPageOptions,
     private readonly baseline: TargetsPageReading,
     /** The job's metric names before the fault (what alert rules on it would read). */
     private readonly jobMetrics: string[],
   ) {}
 
-  static async baseline(stack: StartedDrillStack, opts: TargetsPageOptions): Promise<TargetsPageWatch> {
+  static async baseline(stack: RunningStack, opts: TargetsPageOptions): Promise<TargetsPageWatch> {
     const reading = await readTargetsPage(caddyFetcher(stack), opts.path);
     const job = reading.jobs.find((j) => j.job === opts.job);
     if (!job || job.total === 0 || job.up !== job.total) {
