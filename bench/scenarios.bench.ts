@@ -12,7 +12,7 @@ import type { Journal } from "../harness/drill/journal.js";
 import { findRuns } from "../harness/ci/summary.js";
 import { loadAllDrills } from "../harness/scenario/load.js";
 import { runDrillSession } from "../harness/session/drill-session.js";
-import { drillFloor } from "../harness/report/floor.js";
+import { drillFloor, phaseSeconds } from "../harness/report/floor.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -46,7 +46,7 @@ if (values.from) {
 
 function row(drill: string, journal: Journal, wallSeconds: number) {
   const phases = Object.fromEntries(
-    journal.phases.map((p) => [p.name, p.endedAt ? (Date.parse(p.endedAt) - Date.parse(p.startedAt)) / 1000 : 0]),
+    journal.phases.map((p) => [p.name, phaseSeconds(journal, p.name) ?? 0]),
   );
   const floor = drillFloor(journal);
   return {

@@ -18,7 +18,8 @@ export interface DrillFloor {
   missing: string[];
 }
 
-function phaseSeconds(journal: Journal, name: PhaseName): number | undefined {
+/** A finished phase's duration in seconds; undefined while it runs or when it never ran. */
+export function phaseSeconds(journal: Journal, name: PhaseName): number | undefined {
   const p = journal.phases.find((x) => x.name === name);
   if (!p?.endedAt) return undefined;
   return (Date.parse(p.endedAt) - Date.parse(p.startedAt)) / 1000;

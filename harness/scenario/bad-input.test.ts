@@ -3,21 +3,15 @@
 // loaded, before any container starts; the CLI cases run `npm run scenario` as a user
 // would and check that it exits 2 without writing a report.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { testTempDir } from "../util/test-temp.js";
 import { findDrills, loadScenarioFile, ScenarioError } from "./load.js";
 import { faults } from "../faults/index.js";
 import { checkFaultParameters, faultParameters } from "../faults/parameters.js";
 import { faultSchema } from "../faults/schema.js";
 import { repoRoot, reportsDir, stateDir } from "../util/paths.js";
-
-// One temporary folder per case, all removed when the file's tests end.
-const caseDirs: string[] = [];
-afterAll(() => {
-  for (const dir of caseDirs) rmSync(dir, { recursive: true, force: true });
-});
 
 /** A valid disk-full-like scenario with some lines replaced, written to a file of its own. */
 function scenarioWith(name: string, replace: Record<string, string> = {}): string {
@@ -31,8 +25,7 @@ function scenarioWith(name: string, replace: Record<string, string> = {}): strin
     recovery: "recovery: [{ name: up, http: { service: caddy, port: 8080, path: /health, status: 200 } }]",
     ...replace,
   };
-  const dir = mkdtempSync(join(tmpdir(), "bad-input-"));
-  caseDirs.push(dir);
+  const dir = testTempDir("bad-input-");
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `${Object.values(lines).join("\n")}\n`);
   return file;

@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from "vitest";
 import { loadAllDrills } from "../../harness/scenario/load.js";
-import { seconds, type Drill } from "../../harness/scenario/types.js";
+import type { Drill } from "../../harness/scenario/types.js";
+import { drillTimeouts } from "../../harness/ci/drill-list.js";
 import { runDrillSession } from "../../harness/session/drill-session.js";
 import { dockerClient } from "../../harness/engine/docker-engine.js";
 import { createCanaries, fingerprint, removeCanaries, type Canaries } from "./canaries.js";
@@ -22,7 +23,8 @@ const drills = loadAllDrills();
 // p95 1.5 s before any fault, with other drills building images beside it).
 const slowLaneSeconds = 400;
 function waitsSeconds(drill: Drill): number {
-  return seconds(drill.timeouts?.detect, 60) + seconds(drill.timeouts?.recover, 60) + (drill.steadyState?.settleSeconds ?? 0);
+  const t = drillTimeouts(drill, undefined);
+  return t.detectSeconds + t.recoverSeconds + (drill.steadyState?.settleSeconds ?? 0);
 }
 const lanes = { slow: Promise.resolve(), main: Promise.resolve() };
 /** Run `work` after the lane's previous drill has finished (whatever its outcome). */
